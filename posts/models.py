@@ -1,0 +1,291 @@
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from posts import rendering
+
+RENDERED_FIELDS = ("body_html", "toc", "excerpt", "word_count", "rendered_digest")
+
+
+def rendered_fields(body: str) -> dict:
+    """Every column derived from a post's Markdown, computed in one rendering pass.
+
+    A plain function rather than a method, so the historical models of data migrations
+    (which have no custom methods, but do get ``PostManager``) render bodies too.
+    """
+    result = rendering.render(body)
+    return {
+        "body_html": result.html,
+        "toc": [
+            {"level": heading.level, "text": heading.text, "anchor": heading.anchor}
+            for heading in result.toc
+        ],
+        "excerpt": result.excerpt,
+        "word_count": result.word_count,
+        "rendered_digest": body_digest(body),
+    }
+
+
+def body_digest(body: str) -> str:
+    """Identifies the body and pipeline version that ``body_html`` was rendered from."""
+    return hashlib.sha256(f"{rendering.VERSION}\0{body}".encode()).hexdigest()
+
+
+def unique_slug(model, text: str, exclude_pk=None) -> str:
+    max_length = model._meta.get_field("slug").max_length
+    base = slugify(text)[: max_length - 8].strip("-") or model._meta.model_name
+    taken = set(
+        model._default_manager.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, suffix = base, 1
+    while slug in taken:
+        suffix += 1
+        slug = f"{base}-{suffix}"
+    return slug
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=70,
+        unique=True,
+        blank=True,
+        help_text=_("The tag's address; made from the name when left blank."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("posts:tag", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what readers may see."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        return self.select_related("author").prefetch_related("tags")
+
+    # The bulk paths below keep body_html in step with body, like save() does.
+
+    def update(self, **kwargs):
+        if "body" in kwargs:
+            body = kwargs["body"]
+            if not isinstance(body, str):
+                raise TypeError(
+                    "A post body can only be updated with a string: the database "
+                    "cannot render Markdown. Save each post instead."
+                )
+            kwargs |= rendered_fields(body)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for post in objs:
+            for name, value in rendered_fields(post.body).items():
+                setattr(post, name, value)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "body" in fields:
+            for post in objs:
+                for name, value in rendered_fields(post.body).items():
+                    setattr(post, name, value)
+            fields += [name for name in RENDERED_FIELDS if name not in fields]
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    # Data migrations get this manager too, so their bulk writes render as well.
+    use_in_migrations = True
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The post's address. Made from the title when left blank; it cannot be "
+            "changed while the post is public, so links to it keep working."
+        ),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    body = models.TextField(
+        _("body"),
+        help_text=_("Markdown: CommonMark with GitHub tables, task lists and footnotes."),
+    )
+    body_html = models.TextField(_("rendered body"), editable=False)
+    toc = models.JSONField(_("table of contents"), default=list, editable=False)
+    excerpt = models.TextField(_("excerpt"), blank=True, editable=False)
+    word_count = models.PositiveIntegerField(_("word count"), default=0, editable=False)
+    rendered_digest = models.CharField(max_length=64, editable=False)
+    summary = models.TextField(
+        _("summary"),
+        blank=True,
+        max_length=500,
+        help_text=_(
+            "Shown in lists and feeds. Leave blank to use the start of the first paragraph."
+        ),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        _("publication time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A future time schedules the post: it appears by itself at that moment. "
+            "Left blank, publishing sets it to now."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="posts")
+
+    objects = PostManager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]),
+                name="post_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="published_post_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(body="") | ~Q(rendered_digest=""),
+                name="post_body_is_rendered",
+                violation_error_message=_("A post's body must be rendered."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            for name, value in self._render().items():
+                setattr(self, name, value)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
+        if not self.slug:
+            self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        try:
+            self._render()
+        except ValueError as error:
+            errors["body"] = str(error)
+        if self._public_slug_changed():
+            errors["slug"] = _(
+                "This post is public at /posts/%(slug)s/: changing its address would "
+                "break every link to it. Unpublish it first to change the slug."
+            ) % {"slug": self._saved_slug}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def teaser(self) -> str:
+        return self.summary or self.excerpt
+
+    @property
+    def reading_minutes(self) -> int:
+        return rendering.reading_minutes(self.word_count)
+
+    @property
+    def was_updated(self) -> bool:
+        """Whether the post changed noticeably after it was published."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 60
+        )
+
+    def publish(self):
+        self.status = self.Status.PUBLISHED
+        if self.published_at is None or self.published_at > timezone.now():
+            self.published_at = timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+
+    def unpublish(self):
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "updated_at"])
+
+    def _render(self) -> dict:
+        """Render the body once per body text, however often clean() and save() ask."""
+        cached_body, fields = getattr(self, "_rendered", (None, None))
+        if cached_body != self.body or fields is None:
+            fields = rendered_fields(self.body)
+            self._rendered = (self.body, fields)
+        return fields
+
+    def _public_slug_changed(self) -> bool:
+        if self.pk is None:
+            return False
+        saved = Post.objects.filter(pk=self.pk).published().values("slug").first()
+        self._saved_slug = saved["slug"] if saved else None
+        return saved is not None and self.slug != saved["slug"]

@@ -1,0 +1,377 @@
+"""Markdown in, safe HTML out: the one door every piece of author Markdown goes through.
+
+The pipeline parses with markdown-it-py (CommonMark plus GFM tables, strikethrough,
+autolinks and task lists, footnotes and heading anchors), highlights fenced code with
+Pygments, and sanitizes the result with an nh3 allowlist. Every step is linear in the
+size of its input; the few inputs that would still blow up (deep nesting, output
+amplification) are refused with a ``ValueError`` an author can act on.
+"""
+
+import math
+import re
+import textwrap
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+
+import nh3
+from django.utils.text import slugify
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import table as parse_table
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
+from pygments.util import ClassNotFound
+
+# Bump when the HTML this module produces changes: stored posts are then re-rendered
+# by `manage.py migrate` (and `manage.py rerender_posts` does it on demand).
+VERSION = "1"
+
+# Pygments is fast on ordinary code but slow on huge blocks and very long lines;
+# above this size a block is shown as plain, escaped text.
+MAX_HIGHLIGHTED_BLOCK_CHARS = 20_000
+# Containers (quotes, lists) nested deeper than this would be silently dropped by
+# markdown-it, so they are refused instead.
+MAX_NESTING = 20
+# Wide tables and long references reused many times can turn a few KB of Markdown into
+# many MB of HTML; refuse before rendering anything that large.
+MAX_OUTPUT_CHARS = 5_000_000
+# Short rows are padded with empty cells, so a table's size is not bounded by its source.
+MAX_TABLE_CELLS = 50_000
+# The worst inputs cost ~50 µs per character to parse: this cap keeps any save well
+# inside the server's request timeout.
+MAX_SOURCE_BYTES = 256 * 1024
+HIGHLIGHT_STYLES = {"light": "default", "dark": "github-dark"}
+WORDS_PER_MINUTE = 230
+EXCERPT_CHARS = 300
+
+LINK_REL = "noopener noreferrer nofollow"
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li",
+    "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "time", "tr", "u", "ul", "var", "wbr",
+}  # fmt: skip
+# Elements whose content is code or markup, not prose: removed together with the tag.
+DROPPED_WITH_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "noscript", "noembed", "noframes",
+    "template", "textarea", "select", "title", "xmp", "svg", "math", "frameset",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"},
+    "blockquote": {"cite"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "del": {"cite", "datetime"},
+    "details": {"open"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "input": {"checked", "disabled"},
+    "ins": {"cite", "datetime"},
+    "li": {"value"},
+    "ol": {"start", "reversed", "type"},
+    "q": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "time": {"datetime"},
+}
+# The only form control a post may hold is a task list's checkbox. (One forced attribute
+# only: nh3 writes several in an arbitrary order, and rendering must be deterministic.)
+FORCED_ATTRIBUTES = {"input": {"type": "checkbox"}}
+
+# Classes the pipeline itself emits, and the only ones an author may use.
+PIPELINE_CLASSES = {
+    "highlight", "header-anchor", "contains-task-list", "task-list-item",
+    "task-list-item-checkbox", "footnotes", "footnotes-sep", "footnotes-list",
+    "footnote-item", "footnote-ref", "footnote-backref", "align-left", "align-center",
+    "align-right", "markdown-alert", "markdown-alert-title", "markdown-alert-note",
+    "markdown-alert-tip", "markdown-alert-important", "markdown-alert-warning",
+    "markdown-alert-caution",
+} | {css_class for css_class in STANDARD_TYPES.values() if css_class}  # fmt: skip
+LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
+# Lowercase only: the site's own templates use capitalised ids, which posts cannot clash with.
+SAFE_ID = re.compile(r"[\w-]{1,120}")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The rendered form of one Markdown document."""
+
+    html: str
+    toc: list[Heading] = field(default_factory=list)
+    excerpt: str = ""
+    word_count: int = 0
+
+    @property
+    def reading_minutes(self) -> int:
+        return reading_minutes(self.word_count)
+
+
+class MarkdownTooComplex(ValueError):
+    """The document cannot be rendered safely; the message tells the author why."""
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def render_markdown(source: str) -> str:
+    """Render author Markdown to sanitized HTML."""
+    return render(source).html
+
+
+def render(source: str) -> Rendered:
+    """Render author Markdown to sanitized HTML, with its outline and plain-text facts."""
+    check_source_size(source)
+    env: dict = {}
+    tokens = _markdown.parse(source, env)
+    html = _markdown.renderer.render(tokens, _markdown.options, env)
+    return Rendered(
+        html=sanitize(html),
+        toc=_table_of_contents(tokens),
+        excerpt=_excerpt(tokens),
+        word_count=_word_count(tokens),
+    )
+
+
+def check_source_size(source: str) -> None:
+    size = len(source.encode())
+    if size > MAX_SOURCE_BYTES:
+        raise MarkdownTooComplex(
+            f"This post is {size // 1024:,} KB; the limit is {MAX_SOURCE_BYTES // 1024} KB. "
+            "Split it into several posts."
+        )
+
+
+def sanitize(html: str) -> str:
+    """Keep only the allowlisted tags, attributes, classes and URL schemes."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        set_tag_attribute_values=FORCED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def highlight_stylesheet(style: str) -> str:
+    """The CSS for highlighted code in one Pygments style (light or dark)."""
+    formatter = HtmlFormatter(style=HIGHLIGHT_STYLES[style])
+    return (
+        f"/* Pygments style {HIGHLIGHT_STYLES[style]!r}. "
+        "Written by `manage.py write_highlight_css`: do not edit. */\n"
+        f"{formatter.get_style_defs('.highlight')}\n"
+    )
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "class":
+        kept = [
+            name
+            for name in value.split()
+            if name in PIPELINE_CLASSES or LANGUAGE_CLASS.fullmatch(name)
+        ]
+        return " ".join(kept) or None
+    if attribute == "id":
+        return value if SAFE_ID.fullmatch(value) and value == value.lower() else None
+    return value
+
+
+def _highlight(code: str, language: str, attrs: str) -> str:
+    if not language or len(code) > MAX_HIGHLIGHTED_BLOCK_CHARS:
+        return ""
+    lexer = _lexer(language.lower())
+    if lexer is None:
+        return ""
+    body = highlight(code, lexer, _code_formatter)
+    return f'<pre class="highlight"><code class="language-{escape(language)}">{body}</code></pre>\n'
+
+
+_code_formatter = HtmlFormatter(nowrap=True)
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def _refuse_deep_nesting(tokenize):
+    def tokenize_within_limit(state, start_line, end_line):
+        if state.level >= MAX_NESTING and start_line < end_line:
+            raise MarkdownTooComplex(
+                f"Quotes or lists are nested more than {MAX_NESTING} levels deep. "
+                "Flatten the deepest part of the post."
+            )
+        tokenize(state, start_line, end_line)
+
+    return tokenize_within_limit
+
+
+def _table_within_limit(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    tokens_before = len(state.tokens)
+    matched = parse_table(state, start_line, end_line, silent)
+    if matched and not silent:
+        # Each cell is three tokens: open, content, close.
+        cells = state.env.get("table_cells", 0) + (len(state.tokens) - tokens_before) // 3
+        state.env["table_cells"] = cells
+        if cells > MAX_TABLE_CELLS:
+            raise MarkdownTooComplex(
+                f"The tables in this post have more than {MAX_TABLE_CELLS:,} cells. "
+                "Rows shorter than the header count too: check the column counts, or "
+                "link to the data instead."
+            )
+    return matched
+
+
+def _align_cells_with_classes(state: StateCore) -> None:
+    """Turn table alignment into classes: a strict CSP forbids inline styles."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open") and (style := token.attrGet("style")):
+            alignment = style.removeprefix("text-align:")
+            token.attrs.pop("style")
+            token.attrSet("class", f"align-{alignment}")
+
+
+def _lazy_images(state: StateCore) -> None:
+    for token in _inline_children(state.tokens):
+        if token.type == "image":
+            token.attrSet("loading", "lazy")
+            token.attrSet("decoding", "async")
+
+
+def _anchor_headings(state: StateCore) -> None:
+    """Give every heading a stable, unique id and a self-link."""
+    taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
+    for heading, inline in zip(state.tokens, state.tokens[1:], strict=False):
+        if heading.type != "heading_open":
+            continue
+        base = slugify(_plain_text(inline), allow_unicode=True)[:80] or "section"
+        anchor, suffix = base, next_suffix.get(base, 0)
+        while anchor in taken:
+            suffix += 1
+            anchor = f"{base}-{suffix}"
+        next_suffix[base] = suffix
+        taken.add(anchor)
+        heading.attrSet("id", anchor)
+        link_open = Token("link_open", "a", 1)
+        link_open.attrs = {
+            "class": "header-anchor",
+            "href": f"#{anchor}",
+            "title": "Link to this section",
+        }
+        symbol = Token("text", "", 0, content="#")
+        inline.children = [
+            *(inline.children or ()),
+            Token("text", "", 0, content=" "),
+            link_open,
+            symbol,
+            Token("link_close", "a", -1),
+        ]
+
+
+def _limit_output_size(state: StateCore) -> None:
+    estimate = 0
+    for token in _all_tokens(state.tokens):
+        estimate += len(token.content) + 8
+        if token.attrs:
+            estimate += sum(len(str(value)) for value in token.attrs.values())
+        if estimate > MAX_OUTPUT_CHARS:
+            raise MarkdownTooComplex(
+                f"This post would render to more than {MAX_OUTPUT_CHARS // 1_000_000} MB "
+                "of HTML. Very wide tables or a long link reused many times are the "
+                "usual cause: shorten them."
+            )
+
+
+def _all_tokens(tokens: list[Token]):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from token.children
+
+
+def _inline_children(tokens: list[Token]):
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            yield from token.children
+
+
+def _plain_text(inline: Token) -> str:
+    parts = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+        elif child.type == "link_open" and child.attrGet("class") == "header-anchor":
+            break
+    return "".join(parts).strip()
+
+
+def _table_of_contents(tokens: list[Token]) -> list[Heading]:
+    return [
+        Heading(level=int(token.tag[1]), text=_plain_text(inline), anchor=anchor)
+        for token, inline in zip(tokens, tokens[1:], strict=False)
+        if token.type == "heading_open" and (anchor := token.attrGet("id"))
+    ]
+
+
+def _excerpt(tokens: list[Token]) -> str:
+    for token, inline in zip(tokens, tokens[1:], strict=False):
+        if token.type == "paragraph_open" and inline.type == "inline":
+            text = _plain_text(inline)
+            if text:
+                return textwrap.shorten(text, EXCERPT_CHARS, placeholder=" …")
+    return ""
+
+
+def _word_count(tokens: list[Token]) -> int:
+    words = 0
+    for token in tokens:
+        if token.type == "inline":
+            words += len(_plain_text(token).split())
+        elif token.type in ("fence", "code_block"):
+            words += len(token.content.split())
+    return words
+
+
+def _build_markdown() -> MarkdownIt:
+    markdown = MarkdownIt(
+        "gfm-like2",
+        {"highlight": _highlight, "maxNesting": MAX_NESTING + 1},
+    ).use(footnote_plugin)
+    markdown.block.tokenize = _refuse_deep_nesting(markdown.block.tokenize)
+    markdown.block.ruler.at("table", _table_within_limit, {"alt": ["paragraph", "reference"]})
+    markdown.core.ruler.push("align_cells", _align_cells_with_classes)
+    markdown.core.ruler.push("lazy_images", _lazy_images)
+    markdown.core.ruler.push("anchor_headings", _anchor_headings)
+    markdown.core.ruler.push("limit_output_size", _limit_output_size)
+    return markdown
+
+
+_markdown = _build_markdown()

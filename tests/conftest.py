@@ -1,0 +1,49 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from posts.models import Post, Tag
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Templates resolve {% static %} without a collectstatic manifest."""
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+
+
+@pytest.fixture
+def now():
+    """Freeze time at a known moment; the traveller can move it on."""
+    with time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False) as t:
+        yield t
+
+
+@pytest.fixture
+def author(django_user_model):
+    return django_user_model.objects.create_user("ada", first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_superuser("editor", password="pw-editor-1")
+
+
+@pytest.fixture
+def make_post(db, author):
+    def make(tags=(), **fields):
+        defaults = {
+            "title": "Hello",
+            "body": "**hi**",
+            "author": author,
+            "status": Post.Status.PUBLISHED,
+            "published_at": timezone.now() - timedelta(days=1),
+        }
+        post = Post.objects.create(**defaults | fields)
+        post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in tags)
+        return post
+
+    return make

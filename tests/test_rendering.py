@@ -1,0 +1,330 @@
+import time
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from pytest_django.asserts import assertHTMLEqual, assertInHTML
+
+from posts import rendering
+from posts.rendering import render, render_markdown
+
+
+class Inventory(HTMLParser):
+    """Every tag and attribute of a fragment, as a browser would see them."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=True)
+        self.elements = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def assert_safe(html):
+    for tag, attrs in Inventory(html).elements:
+        assert tag in rendering.ALLOWED_TAGS, tag
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            assert name not in {"style", "srcset", "formaction", "action", "xlink:href"}
+            if name in {"href", "src", "cite"}:
+                scheme = urlsplit((value or "").strip()).scheme.lower()
+                assert scheme in {"", "http", "https", "mailto"}, (tag, value)
+        for css_class in (attrs.get("class") or "").split():
+            assert css_class in rendering.PIPELINE_CLASSES or css_class.startswith("language-")
+        assert (attrs.get("id") or "").islower() or not attrs.get("id")
+        if tag == "a" and "href" in attrs:
+            assert attrs["rel"] == "noopener noreferrer nofollow"
+        if tag == "input":
+            assert attrs["type"] == "checkbox"
+
+
+# Text
+
+
+def test_paragraphs_and_emphasis_follow_commonmark():
+    assertHTMLEqual(
+        render_markdown("Some *em*, **strong** and `code`.\n\nSecond."),
+        "<p>Some <em>em</em>, <strong>strong</strong> and <code>code</code>.</p><p>Second.</p>",
+    )
+
+
+def test_strikethrough():
+    assertHTMLEqual(render_markdown("~~gone~~"), "<p><s>gone</s></p>")
+
+
+def test_bare_addresses_become_links():
+    assertHTMLEqual(
+        render_markdown("See https://example.com/page now"),
+        '<p>See <a href="https://example.com/page" rel="noopener noreferrer nofollow">'
+        "https://example.com/page</a> now</p>",
+    )
+
+
+def test_links_get_rel_against_tabnabbing_and_link_spam():
+    assertHTMLEqual(
+        render_markdown("[site](https://example.com)"),
+        '<p><a href="https://example.com" rel="noopener noreferrer nofollow">site</a></p>',
+    )
+
+
+def test_tables_with_alignment_use_classes_not_styles():
+    html = render_markdown("| a | b |\n|:--|--:|\n| 1 | 2 |")
+    assertInHTML('<th class="align-left">a</th>', html)
+    assertInHTML('<td class="align-right">2</td>', html)
+    assert "style" not in html
+
+
+def test_task_lists_render_read_only_checkboxes():
+    html = render_markdown("- [x] done\n- [ ] todo")
+    assertInHTML(
+        '<li class="task-list-item"><input class="task-list-item-checkbox" checked '
+        'type="checkbox" disabled> done</li>',
+        html,
+    )
+    assertInHTML(
+        '<li class="task-list-item"><input class="task-list-item-checkbox" '
+        'type="checkbox" disabled> todo</li>',
+        html,
+    )
+
+
+def test_footnotes_link_both_ways():
+    html = render_markdown("Claim.[^1]\n\n[^1]: Source.")
+    inventory = Inventory(html).elements
+    assert (
+        "a",
+        {"href": "#fn1", "id": "fnref1", "rel": rendering.LINK_REL},
+    ) in inventory
+    assert ("li", {"id": "fn1", "class": "footnote-item"}) in inventory
+    assert any(tag == "a" and attrs.get("href") == "#fnref1" for tag, attrs in inventory)
+
+
+def test_headings_get_unique_ids_and_a_self_link():
+    html = render_markdown("# Intro\n\n## Intro\n\n## Intro")
+    ids = [attrs["id"] for tag, attrs in Inventory(html).elements if tag in {"h1", "h2"}]
+    assert ids == ["intro", "intro-1", "intro-2"]
+    assertInHTML(
+        '<a class="header-anchor" href="#intro-1" title="Link to this section" '
+        'rel="noopener noreferrer nofollow">#</a>',
+        html,
+    )
+
+
+def test_heading_ids_stay_unique_when_a_title_looks_like_a_suffix():
+    html = render_markdown("# A\n\n# A-1\n\n# A")
+    ids = [attrs["id"] for tag, attrs in Inventory(html).elements if tag == "h1"]
+    assert ids == ["a", "a-1", "a-2"]
+
+
+def test_table_of_contents_lists_headings_in_order():
+    toc = render("# Start\n\ntext\n\n## *Styled* part\n\n### Deep `code`").toc
+    assert [(h.level, h.text, h.anchor) for h in toc] == [
+        (1, "Start", "start"),
+        (2, "Styled part", "styled-part"),
+        (3, "Deep code", "deep-code"),
+    ]
+
+
+def test_fenced_code_is_highlighted_with_classes():
+    html = render_markdown("```python\ndef f(): pass\n```")
+    assertInHTML('<span class="k">def</span>', html)
+    assert html.startswith('<pre class="highlight"><code class="language-python">')
+    assert "style=" not in html
+
+
+def test_unknown_language_is_shown_escaped_without_highlighting():
+    html = render_markdown("```nosuchlang\n<b>x</b>\n```")
+    assertHTMLEqual(
+        html,
+        '<pre><code class="language-nosuchlang">&lt;b&gt;x&lt;/b&gt;\n</code></pre>',
+    )
+
+
+def test_huge_code_block_is_not_highlighted():
+    code = "x = 1\n" * (rendering.MAX_HIGHLIGHTED_BLOCK_CHARS // 6 + 1)
+    html = render_markdown(f"```python\n{code}```")
+    assert '<span class="' not in html
+    assert html.count("x = 1") == code.count("x = 1")
+
+
+def test_images_load_lazily():
+    assertHTMLEqual(
+        render_markdown('![A cat](/cat.png "Title")'),
+        '<p><img src="/cat.png" alt="A cat" title="Title" loading="lazy" decoding="async"></p>',
+    )
+
+
+def test_alerts_render_as_styled_notes():
+    html = render_markdown("> [!WARNING]\n> Careful.")
+    assertInHTML('<p class="markdown-alert-title">Warning</p>', html)
+
+
+def test_excerpt_is_plain_text_of_first_paragraph():
+    result = render("# Title\n\nFirst *para* with [a link](https://x.org).\n\nSecond.")
+    assert result.excerpt == "First para with a link."
+
+
+def test_excerpt_is_cut_at_a_word_boundary():
+    excerpt = render("word " * 200).excerpt
+    assert len(excerpt) <= rendering.EXCERPT_CHARS
+    assert excerpt.endswith("word …")
+
+
+def test_word_count_and_reading_time():
+    result = render("one two three\n\n# four\n\n```\nfive six\n```")
+    assert result.word_count == 6
+    assert render("word " * 1000).reading_minutes == 5
+
+
+def test_rendering_is_deterministic():
+    source = (settings.BASE_DIR / "posts/demo/markdown-tour.md").read_text()
+    assert len({render_markdown(source) for _ in range(20)}) == 1
+
+
+def test_highlight_stylesheets_are_up_to_date():
+    for style in rendering.HIGHLIGHT_STYLES:
+        shipped = settings.BASE_DIR / f"static/css/pygments-{style}.css"
+        assert shipped.read_text() == rendering.highlight_stylesheet(style)
+
+
+# Sanitizing
+
+HOSTILE = {
+    "script tag": "<script>alert(1)</script>",
+    "img onerror": "<img src=x onerror=alert(1)>",
+    "markdown javascript link": "[x](javascript:alert(1))",
+    "mixed-case scheme": "[x](JaVaScRiPt:alert(1))",
+    "entity-encoded scheme": '<a href="&#106;avascript:alert(1)">x</a>',
+    "html javascript link": '<a href="javascript:alert(1)">x</a>',
+    "leading-space scheme": '<a href="  javascript:alert(1)">x</a>',
+    "vbscript": '<a href="vbscript:msgbox(1)">x</a>',
+    "data html link": "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "data svg image": "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
+    "wrapped scheme": "[x](view-source:javascript:alert(1))",
+    "file scheme": "[x](file:///etc/passwd)",
+    "angle autolink": "<javascript:alert(1)>",
+    "img javascript src": '<img src="javascript:alert(1)">',
+    "srcset": '<img src="/a.png" srcset="javascript:alert(1) 1x">',
+    "iframe": '<iframe src="https://evil.example/"></iframe>',
+    "object": '<object data="/x.swf"></object>',
+    "embed": '<embed src="/x.swf">',
+    "form": '<form action="https://evil.example"><input name="p"><button>Go</button></form>',
+    "style element": "<style>body{display:none}</style>",
+    "style attribute": '<p style="position:fixed;top:0">x</p>',
+    "meta refresh": '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    "base": '<base href="https://evil.example/">',
+    "link stylesheet": '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "svg onload": "<svg onload=alert(1)><circle r=1 /></svg>",
+    "math xlink": '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    "div onclick": '<div onclick="alert(1)">x</div>',
+    "details ontoggle": "<details open ontoggle=alert(1)><summary>s</summary></details>",
+    "video source onerror": "<video><source onerror=alert(1)></video>",
+    "comment breakout": "<!--><script>alert(1)</script>-->",
+    "noscript mutation": '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "textarea": "<textarea><script>alert(1)</script></textarea>",
+    "template": "<template><script>alert(1)</script></template>",
+    "target blank": '<a href="https://evil.example" target="_blank">x</a>',
+    "text input": '<input type="text" name="password" onfocus="alert(1)" autofocus>',
+    "spoofed site class": '<p class="preview-banner site-header">Fake notice</p>',
+    "clashing id": '<h2 id="Content">Hijack the skip link</h2>',
+    "link in code fence language": '```"><script>alert(1)</script>\ncode\n```',
+    "attribute breakout in image": '![x" onerror="alert(1)](/a.png)',
+}
+
+
+@pytest.mark.parametrize("source", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_input_is_neutralised(source):
+    html = render_markdown(source)
+    assert_safe(html)
+    assert "<script" not in html.lower()
+
+
+def test_sanitizer_keeps_harmless_html():
+    html = render_markdown("<kbd>Ctrl</kbd> <mark>hi</mark> H<sub>2</sub>O")
+    assertHTMLEqual(html, "<p><kbd>Ctrl</kbd> <mark>hi</mark> H<sub>2</sub>O</p>")
+
+
+def test_sanitizer_strips_unknown_classes_but_keeps_pipeline_ones():
+    html = render_markdown('<span class="k evil">x</span>')
+    assertHTMLEqual(html, '<p><span class="k">x</span></p>')
+
+
+def test_every_demo_feature_survives_sanitizing():
+    source = (settings.BASE_DIR / "posts/demo/markdown-tour.md").read_text()
+    html = render_markdown(source)
+    assert_safe(html)
+    for fragment in [
+        '<span class="k">',
+        'class="header-anchor"',
+        'id="fn1"',
+        'class="task-list-item-checkbox"',
+        "<table>",
+        '<img src="/static/img/pipeline.svg"',
+        "<details>",
+    ]:
+        assert fragment in html
+
+
+# Pathological inputs: linear time, bounded output, only ValueError
+
+PATHOLOGICAL = {
+    "nested quotes": ">" * 50_000,
+    "nested quotes on lines": "".join("> " * i + "x\n" for i in range(1, 300)),
+    "open brackets": "[" * 30_000,
+    "open images": "![" * 15_000,
+    "emphasis runs": "*a **b " * 10_000,
+    "stars": "*" * 50_000,
+    "ampersands": "&" * 50_000,
+    "comment openers": "<!--" * 30_000,
+    "list indents": "".join(" " * (2 * i) + "- x\n" for i in range(3_000)),
+    "backtick runs": "".join("`" * i + "a" for i in range(1, 400)),
+    "unclosed links": "[a](" * 20_000,
+    "html tags": "<a " * 30_000,
+}
+
+
+@pytest.mark.parametrize("source", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_input_renders_quickly_or_is_refused(source):
+    started = time.perf_counter()
+    try:
+        html = render_markdown(source)
+    except ValueError as error:
+        assert str(error)
+    else:
+        assert_safe(html)
+    # A guard against super-linear blow-ups (minutes), not a speed goal: see bench/.
+    assert time.perf_counter() - started < 5
+
+
+def test_deep_nesting_is_refused_not_silently_dropped():
+    with pytest.raises(ValueError, match="nested more than 20 levels"):
+        render_markdown("> " * 25 + "deep")
+    assert "deep" in render_markdown("> " * 10 + "deep")
+
+
+def test_wide_tables_are_refused_before_they_expand():
+    source = "|" + "a|" * 2_000 + "\n|" + "-|" * 2_000 + "\n" + "|\n" * 3_000
+    with pytest.raises(ValueError, match="more than 50,000 cells"):
+        render_markdown(source)
+
+
+def test_reused_long_reference_is_refused_before_it_expands():
+    source = "[x]: https://example.com/" + "a" * 100_000 + "\n\n" + "[x] " * 20_000
+    with pytest.raises(ValueError, match="more than 5 MB of HTML"):
+        render_markdown(source)
+
+
+def test_oversized_source_is_refused_quickly():
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="the limit is 256 KB"):
+        render_markdown("a" * 1_048_577)
+    assert time.perf_counter() - started < 1
+
+
+def test_largest_allowed_source_renders():
+    paragraph = "Ordinary prose with a [link](https://example.com) and *emphasis*.\n\n"
+    source = paragraph * (rendering.MAX_SOURCE_BYTES // len(paragraph))
+    assert render_markdown(source).count("<p>") == source.count("\n\n")
