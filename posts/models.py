@@ -1,4 +1,5 @@
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -91,7 +92,8 @@ class PostQuerySet(models.QuerySet):
     # The bulk paths below keep body_html in step with body, like save() does.
 
     def update(self, **kwargs):
-        if "body" in kwargs:
+        # bulk_update() arrives here with rendered fields it computed per post.
+        if "body" in kwargs and not set(RENDERED_FIELDS) <= kwargs.keys():
             body = kwargs["body"]
             if not isinstance(body, str):
                 raise TypeError(
@@ -259,11 +261,10 @@ class Post(models.Model):
     @property
     def was_updated(self) -> bool:
         """Whether the post changed noticeably after it was published."""
-        return bool(
-            self.published_at
-            and self.updated_at
-            and (self.updated_at - self.published_at).total_seconds() > 60
-        )
+        if not (self.published_at and self.updated_at and self.created_at):
+            return False
+        baseline = max(self.published_at, self.created_at)
+        return self.updated_at - baseline > timedelta(minutes=1)
 
     def publish(self):
         self.status = self.Status.PUBLISHED
