@@ -221,6 +221,8 @@ class Post(models.Model):
         return reverse("posts:detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
         errors = {}
         try:
             self._render()

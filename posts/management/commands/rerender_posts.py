@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from posts.models import Post
 
@@ -25,4 +25,4 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Re-rendered {total - len(failed)} of {total} posts.")
         )
         if failed:
-            raise SystemExit(1)
+            raise CommandError(f"{len(failed)} post(s) could not be re-rendered: see above.")
