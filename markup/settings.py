@@ -29,8 +29,8 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set. Export it, or run `bin/setup` to write a local "
-        ".env file with a freshly generated key."
+        "DJANGO_SECRET_KEY is not set. Export it, or put it in a local .env file "
+        "(bin/demo writes one with a freshly generated key)."
     )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
