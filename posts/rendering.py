@@ -67,7 +67,7 @@ DROPPED_WITH_CONTENT = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
-    "a": {"href"},
+    "a": {"href", "aria-label"},
     "blockquote": {"cite"},
     "col": {"span"},
     "colgroup": {"span"},
@@ -268,7 +268,8 @@ def _anchor_headings(state: StateCore) -> None:
     for heading, inline in zip(state.tokens, state.tokens[1:], strict=False):
         if heading.type != "heading_open":
             continue
-        base = slugify(_plain_text(inline), allow_unicode=True)[:80] or "section"
+        text = _plain_text(inline)
+        base = slugify(text, allow_unicode=True)[:80] or "section"
         anchor, suffix = base, next_suffix.get(base, 0)
         while anchor in taken:
             suffix += 1
@@ -281,6 +282,7 @@ def _anchor_headings(state: StateCore) -> None:
             "class": "header-anchor",
             "href": f"#{anchor}",
             "title": "Link to this section",
+            "aria-label": f"Link to the section “{text}”",
         }
         symbol = Token("text", "", 0, content="#")
         inline.children = [

@@ -108,7 +108,7 @@ def test_headings_get_unique_ids_and_a_self_link():
     assert ids == ["intro", "intro-1", "intro-2"]
     assertInHTML(
         '<a class="header-anchor" href="#intro-1" title="Link to this section" '
-        'rel="noopener noreferrer nofollow">#</a>',
+        'aria-label="Link to the section “Intro”" rel="noopener noreferrer nofollow">#</a>',
         html,
     )
 
