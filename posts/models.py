@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -66,6 +67,13 @@ class Tag(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tag_name_unique_ignoring_case",
+                violation_error_message=_("A tag with this name already exists."),
+            )
+        ]
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
 
@@ -211,11 +219,12 @@ class Post(models.Model):
                 setattr(self, name, value)
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
-        if not self.slug:
-            self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            self._save_with_generated_slug(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
@@ -285,6 +294,18 @@ class Post(models.Model):
             fields = rendered_fields(self.body)
             self._rendered = (self.body, fields)
         return fields
+
+    def _save_with_generated_slug(self, *args, **kwargs):
+        """Save under a free slug, even if another post takes it meanwhile."""
+        for attempt in range(1, 4):
+            self.slug = unique_slug(Post, self.title, exclude_pk=self.pk)
+            try:
+                with transaction.atomic():
+                    return super().save(*args, **kwargs)
+            except IntegrityError:
+                slug_taken = Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists()
+                if attempt == 3 or not slug_taken:
+                    raise
 
     def _public_slug_changed(self) -> bool:
         if self.pk is None:

@@ -226,3 +226,23 @@ def test_was_updated_only_after_a_later_edit(make_post, now):
     now.shift(timedelta(days=3))
     post.save()
     assert post.was_updated
+
+
+def test_a_slug_taken_while_saving_is_replaced_by_a_free_one(make_post, monkeypatch):
+    from posts import models
+
+    make_post(title="Race")
+    real_unique_slug = models.unique_slug
+    answers = iter(["race"])  # what a concurrent request saw before "race" was taken
+
+    def racing_unique_slug(*args, **kwargs):
+        return next(answers, None) or real_unique_slug(*args, **kwargs)
+
+    monkeypatch.setattr(models, "unique_slug", racing_unique_slug)
+    assert make_post(title="Race").slug == "race-2"
+
+
+def test_tag_names_are_unique_ignoring_case():
+    Tag.objects.create(name="Django")
+    with pytest.raises(ValidationError, match="A tag with this name already exists."):
+        Tag(name="django").full_clean()

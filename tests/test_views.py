@@ -202,3 +202,19 @@ def test_detail_query_count_is_fixed(client, make_post, django_assert_num_querie
     for post in (few, many):
         with django_assert_num_queries(2):  # post with author, its tags
             client.get(post.get_absolute_url())
+
+
+def test_oversized_requests_answer_the_custom_400(client, staff, settings):
+    client.force_login(staff)
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.post(reverse("admin:posts_post_add"), {"title": "T", "body": too_big})
+    assertContains(response, "Bad request", status_code=400)
+    assert not Post.objects.exists()
+
+
+def test_posts_without_a_csrf_token_answer_the_custom_403(staff):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff)
+    response = client.post(reverse("admin:posts_post_add"), {"title": "T", "body": "b"})
+    assertContains(response, "The form could not be accepted", status_code=403)
+    assert not Post.objects.exists()
