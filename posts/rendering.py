@@ -73,7 +73,7 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "del": {"cite", "datetime"},
     "details": {"open"},
-    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "img": {"src", "alt", "width", "height"},
     "input": {"checked", "disabled"},
     "ins": {"cite", "datetime"},
     "li": {"value"},
@@ -83,9 +83,10 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "time": {"datetime"},
 }
-# The only form control a post may hold is a task list's checkbox. (One forced attribute
-# only: nh3 writes several in an arbitrary order, and rendering must be deterministic.)
-FORCED_ATTRIBUTES = {"input": {"type": "checkbox"}}
+# Every image loads lazily, and the only form control a post may hold is a task list's
+# checkbox. (At most one forced attribute per tag: nh3 writes several in an arbitrary
+# order, and rendering must be deterministic.)
+FORCED_ATTRIBUTES = {"img": {"loading": "lazy"}, "input": {"type": "checkbox"}}
 
 # Classes the pipeline itself emits, and the only ones an author may use.
 PIPELINE_CLASSES = {
@@ -254,13 +255,6 @@ def _align_cells_with_classes(state: StateCore) -> None:
             token.attrSet("class", f"align-{alignment}")
 
 
-def _lazy_images(state: StateCore) -> None:
-    for token in _inline_children(state.tokens):
-        if token.type == "image":
-            token.attrSet("loading", "lazy")
-            token.attrSet("decoding", "async")
-
-
 def _anchor_headings(state: StateCore) -> None:
     """Give every heading a stable, unique id and a self-link."""
     taken: set[str] = set()
@@ -315,12 +309,6 @@ def _all_tokens(tokens: list[Token]):
             yield from token.children
 
 
-def _inline_children(tokens: list[Token]):
-    for token in tokens:
-        if token.type == "inline" and token.children:
-            yield from token.children
-
-
 def _plain_text(inline: Token) -> str:
     parts = []
     for child in inline.children or ():
@@ -370,7 +358,6 @@ def _build_markdown() -> MarkdownIt:
     markdown.block.tokenize = _refuse_deep_nesting(markdown.block.tokenize)
     markdown.block.ruler.at("table", _table_within_limit, {"alt": ["paragraph", "reference"]})
     markdown.core.ruler.push("align_cells", _align_cells_with_classes)
-    markdown.core.ruler.push("lazy_images", _lazy_images)
     markdown.core.ruler.push("anchor_headings", _anchor_headings)
     markdown.core.ruler.push("limit_output_size", _limit_output_size)
     return markdown

@@ -7,6 +7,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains
 
 from posts.models import Post
+from tests.html import Inventory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,13 @@ def test_posts_without_a_csrf_token_answer_the_custom_403(staff):
     response = client.post(reverse("admin:posts_post_add"), {"title": "T", "body": "b"})
     assertContains(response, "The form could not be accepted", status_code=403)
     assert not Post.objects.exists()
+
+
+def test_pages_load_no_script_and_only_local_assets(client, make_post, staff):
+    post = make_post(body="![pic](https://images.example/pic.png)")
+    for url in (HOME, post.get_absolute_url(), "/tags/none/"):
+        elements = Inventory(client.get(url).text).elements
+        assert not [attrs for tag, attrs in elements if tag == "script"]
+        for tag, attrs in elements:
+            if tag == "link":
+                assert attrs["href"].startswith("/static/"), attrs
