@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 from django.conf import settings
 
-BASE_DIR = Path(settings.BASE_DIR)
+BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -77,25 +77,15 @@ def manage(environment: dict, *arguments: str) -> None:
 
 
 @contextmanager
-def gunicorn(environment: dict, log_folder: Path, *extra_arguments: str):
+def gunicorn(environment: dict, log_folder: Path, *extra_arguments: str, workers: int = 2):
     """Run ``gunicorn markup.wsgi:application`` with the project's gunicorn.conf.py."""
     port = free_port()
     log = open(log_folder / f"gunicorn-{port}.log", "w+")  # noqa: SIM115
+    command = [sys.executable, "-m", "gunicorn", "markup.wsgi:application"]
+    command += ["--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--no-control-socket", *extra_arguments]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "markup.wsgi:application",
-            "--config",
-            "gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--no-control-socket",
-            *extra_arguments,
-        ],  # fmt: skip
+        command,
         cwd=BASE_DIR,
         env=environment,
         stdout=log,

@@ -1,0 +1,63 @@
+"""Page-serving benchmark: markup's pages under gunicorn against a static file.
+
+Run: .venv/bin/python bench/pages.py        (needs `wrk`: apt-get install wrk)
+
+It prepares a throwaway SQLite site with the demo content, starts gunicorn on 127.0.0.1
+with the project's gunicorn.conf.py, and loads each URL with wrk for a few seconds
+(2 threads, 32 connections). The static file, served by WhiteNoise in the same workers,
+is the ceiling for this machine; the ratios say how close the pages come to it.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.servers import fetch, gunicorn, manage, site_environment  # noqa: E402
+
+SECONDS = 5
+
+
+def requests_per_second(url: str) -> float:
+    result = subprocess.run(
+        ["wrk", "-t2", "-c32", f"-d{SECONDS}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=SECONDS + 30,
+    )
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("bench/pages.py needs wrk: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        environment = site_environment(f"sqlite:///{folder / 'bench.sqlite3'}", folder / "static")
+        environment["GUNICORN_ACCESS_LOG"] = "/dev/null"
+        for command in (["migrate"], ["collectstatic"], ["seed_demo"]):
+            manage(environment, *command, "--verbosity", "0")
+        with gunicorn(environment, folder, workers=3) as (base_url, _):
+            _, _, home = fetch(f"{base_url}/")
+            stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home).group(1)
+            urls = {
+                "static file (ceiling)": stylesheet,
+                "home page": "/",
+                "post page (tour)": "/posts/a-tour-of-markdown/",
+                "tag page": "/tags/guides/",
+            }
+            print(f"wrk -t2 -c32 -d{SECONDS}s, gunicorn 3 sync workers, SQLite")
+            ceiling = None
+            for name, path in urls.items():
+                rate = requests_per_second(f"{base_url}{path}")
+                ceiling = ceiling or rate
+                print(f"{name:<24}{rate:>9.0f} req/s   {rate / ceiling:>6.1%} of the static file")
+
+
+if __name__ == "__main__":
+    main()
