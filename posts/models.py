@@ -247,6 +247,7 @@ class Post(models.Model):
 
     @property
     def is_public(self) -> bool:
+        """``PostQuerySet.published()`` for a post in hand (a test keeps the two equal)."""
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None

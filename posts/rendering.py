@@ -316,8 +316,6 @@ def _plain_text(inline: Token) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
-        elif child.type == "image":
-            parts.append(child.content)
         elif child.type == "link_open" and child.attrGet("class") == "header-anchor":
             break
     return "".join(parts).strip()

@@ -246,3 +246,16 @@ def test_tag_names_are_unique_ignoring_case():
     Tag.objects.create(name="Django")
     with pytest.raises(ValidationError, match="A tag with this name already exists."):
         Tag(name="django").full_clean()
+
+
+def test_is_public_agrees_with_published(make_post, now):
+    posts = [
+        make_post(title="Live"),
+        make_post(title="Draft", status=Post.Status.DRAFT),
+        make_post(title="Undated draft", status=Post.Status.DRAFT, published_at=None),
+        make_post(title="Scheduled", published_at=timezone.now() + timedelta(hours=1)),
+        make_post(title="Due now", published_at=timezone.now()),
+    ]
+    published = set(Post.objects.published())
+    assert [post.is_public for post in posts] == [post in published for post in posts]
+    assert [post.is_public for post in posts] == [True, False, False, False, True]

@@ -359,3 +359,7 @@ def test_any_input_renders_safely_or_raises_value_error(source):
     else:
         assert_safe(html)
         assert render_markdown(source) == html
+
+
+def test_excerpt_skips_a_leading_image_only_paragraph():
+    assert render("![A diagram](/d.png)\n\nThe real start.").excerpt == "The real start."
