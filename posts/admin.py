@@ -42,10 +42,9 @@ class PostAdmin(admin.ModelAdmin):
 
     class Media:
         css = {
-            "all": [
-                "css/admin-preview.css",
-                "css/pygments-light.css",
-            ]
+            "all": ["css/admin-preview.css"],
+            "(prefers-color-scheme: light)": ["css/pygments-light.css"],
+            "(prefers-color-scheme: dark)": ["css/pygments-dark.css"],
         }
 
     def get_queryset(self, request):

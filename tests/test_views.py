@@ -229,3 +229,9 @@ def test_pages_load_no_script_and_only_local_assets(client, make_post, staff):
         for tag, attrs in elements:
             if tag == "link":
                 assert attrs["href"].startswith("/static/"), attrs
+
+
+def test_favicon_ico_points_at_the_site_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
