@@ -42,7 +42,7 @@ def body_digest(body: str) -> str:
 
 def unique_slug(model, text: str, exclude_pk=None) -> str:
     max_length = model._meta.get_field("slug").max_length
-    base = slugify(text)[: max_length - 8].strip("-") or model._meta.model_name
+    base = slugify(text, allow_unicode=True)[: max_length - 8].strip("-") or model._meta.model_name
     taken = set(
         model._default_manager.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
@@ -62,6 +62,7 @@ class Tag(models.Model):
         max_length=70,
         unique=True,
         blank=True,
+        allow_unicode=True,
         help_text=_("The tag's address; made from the name when left blank."),
     )
 
@@ -144,6 +145,7 @@ class Post(models.Model):
         max_length=200,
         unique=True,
         blank=True,
+        allow_unicode=True,
         help_text=_(
             "The post's address. Made from the title when left blank; it cannot be "
             "changed while the post is public, so links to it keep working."

@@ -6,6 +6,7 @@ app_name = "posts"
 
 urlpatterns = [
     path("", views.post_list, name="list"),
-    path("posts/<slug:slug>/", views.post_detail, name="detail"),
-    path("tags/<slug:slug>/", views.tag_detail, name="tag"),
+    # str, not slug: slugs keep the letters of every script ("привет-мир").
+    path("posts/<str:slug>/", views.post_detail, name="detail"),
+    path("tags/<str:slug>/", views.tag_detail, name="tag"),
 ]

@@ -62,6 +62,10 @@ def test_add_form_defaults_the_author_to_the_current_user(editor_client, staff):
     assert form.initial["author"] == staff.pk
 
 
+def test_body_is_edited_in_a_roomy_monospace_textarea(editor_client):
+    assertContains(editor_client.get(ADD), 'class="vLargeTextField markdown-source"')
+
+
 def test_adding_a_post_renders_it_and_makes_its_slug(editor_client, staff):
     tag = Tag.objects.create(name="News")
     response = editor_client.post(

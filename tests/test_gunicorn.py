@@ -1,8 +1,11 @@
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
-from tests.servers import fetch, gunicorn, manage, site_database, site_environment
+from tests.servers import BASE_DIR, fetch, gunicorn, manage, site_database, site_environment
 
 pytestmark = pytest.mark.server
 
@@ -74,3 +77,36 @@ def test_stops_cleanly_on_sigterm(prepared_site):
         assert fetch(f"{base_url}/")[0] == 200
         process.terminate()
         assert process.wait(timeout=30) == 0
+
+
+def test_every_gunicorn_setting_can_be_overridden_from_the_environment():
+    overrides = {
+        "BIND": ("127.0.0.1:9001", "bind", "['127.0.0.1:9001']"),
+        "WORKERS": ("7", "workers", "7"),
+        "WORKER_CLASS": ("gthread", "worker_class", "gthread"),
+        "THREADS": ("4", "threads", "4"),
+        "TIMEOUT": ("45", "timeout", "45"),
+        "GRACEFUL_TIMEOUT": ("20", "graceful_timeout", "20"),
+        "KEEPALIVE": ("3", "keepalive", "3"),
+        "MAX_REQUESTS": ("500", "max_requests", "500"),
+        "MAX_REQUESTS_JITTER": ("50", "max_requests_jitter", "50"),
+        "ACCESS_LOG": ("/tmp/access.log", "accesslog", "/tmp/access.log"),
+        "ERROR_LOG": ("/tmp/error.log", "errorlog", "/tmp/error.log"),
+        "LOG_LEVEL": ("warning", "loglevel", "warning"),
+        "ACCESS_LOG_FORMAT": ("%(h)s %(s)s", "access_log_format", "%(h)s %(s)s"),
+    }
+    environment = os.environ | {
+        f"GUNICORN_{name}": value for name, (value, _, _) in overrides.items()
+    }
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "markup.wsgi:application"],
+        cwd=BASE_DIR,
+        env=environment | {"DJANGO_SECRET_KEY": "x"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    resolved = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
+    for _, setting, expected in overrides.values():
+        assert resolved[setting] == expected, setting

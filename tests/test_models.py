@@ -259,3 +259,8 @@ def test_is_public_agrees_with_published(make_post, now):
     published = set(Post.objects.published())
     assert [post.is_public for post in posts] == [post in published for post in posts]
     assert [post.is_public for post in posts] == [True, False, False, False, True]
+
+
+def test_slugs_keep_the_letters_of_any_script(make_post):
+    assert make_post(title="Привет, мир").slug == "привет-мир"
+    assert make_post(title="Ça va? Très bien").slug == "ça-va-très-bien"

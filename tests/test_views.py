@@ -235,3 +235,19 @@ def test_favicon_ico_points_at_the_site_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
+
+
+def test_posts_and_tags_with_non_latin_slugs_are_served(client, make_post):
+    post = make_post(title="日本語の記事", tags=["Ελληνικά"])
+    assert (
+        post.get_absolute_url() == "/posts/%E6%97%A5%E6%9C%AC%E8%AA%9E%E3%81%AE%E8%A8%98%E4%BA%8B/"
+    )
+    assertContains(client.get(post.get_absolute_url()), "日本語の記事")
+    assertContains(client.get(post.tags.get().get_absolute_url()), "日本語の記事")
+
+
+def test_scheduled_post_reaches_the_home_page_when_due_without_a_restart(client, make_post, now):
+    make_post(title="Due soon", published_at=timezone.now() + timedelta(minutes=5))
+    assertNotContains(client.get(HOME), "Due soon")
+    now.shift(timedelta(minutes=5))
+    assertContains(client.get(HOME), "Due soon")
