@@ -37,7 +37,7 @@ def test_home_shows_title_date_author_summary_and_tags(client, make_post):
     assertInHTML(f'<a href="{post.get_absolute_url()}">Shown</a>', response.text)
     assertContains(response, "The summary.")
     assertContains(response, "Ada Lovelace")
-    assertContains(response, f'datetime="{post.published_at.isoformat()}"')
+    assertContains(response, f'datetime="{post.published_at.replace(microsecond=0).isoformat()}"')
     assertInHTML('<a href="/tags/django/" rel="tag">Django</a>', response.text)
 
 
