@@ -251,3 +251,14 @@ def test_scheduled_post_reaches_the_home_page_when_due_without_a_restart(client,
     assertNotContains(client.get(HOME), "Due soon")
     now.shift(timedelta(minutes=5))
     assertContains(client.get(HOME), "Due soon")
+
+
+def test_table_of_contents_escapes_heading_text(client, make_post):
+    post = make_post(body="# \\<script>alert(1)\\</script>\n\n## Two")
+    response = client.get(post.get_absolute_url())
+    assertInHTML(
+        '<li class="toc-level-1"><a href="#scriptalert1script">'
+        "&lt;script&gt;alert(1)&lt;/script&gt;</a></li>",
+        response.text,
+    )
+    assertNotContains(response, "<script>")
