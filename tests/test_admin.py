@@ -179,3 +179,20 @@ def test_admin_requires_login(client, db):
     response = client.get(CHANGELIST)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("query", [{"q": "a" * 10_000}, {"status__exact": "nonsense"}])
+def test_odd_changelist_queries_do_not_crash(editor_client, make_post, query):
+    make_post()
+    assert editor_client.get(CHANGELIST, query).status_code in {200, 302}
+
+
+def test_search_with_a_nul_character_is_a_bad_request(editor_client, make_post):
+    make_post()
+    assertContains(editor_client.get(CHANGELIST, {"q": "a\x00b"}), "Bad request", status_code=400)
+
+
+def test_nul_characters_in_a_post_are_a_form_error(editor_client, staff):
+    response = editor_client.post(ADD, form_data(author=staff.pk, body="a\x00b"))
+    assertContains(response, "Null characters are not allowed.")
+    assert not Post.objects.exists()
