@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.servers import fetch, gunicorn, manage, site_environment  # noqa: E402
+from tests.servers import fetch, gunicorn, prepare_site, site_environment  # noqa: E402
 
 SECONDS = 5
 
@@ -40,8 +40,7 @@ def main():
         folder = Path(folder)
         environment = site_environment(f"sqlite:///{folder / 'bench.sqlite3'}", folder / "static")
         environment["GUNICORN_ACCESS_LOG"] = "/dev/null"
-        for command in (["migrate"], ["collectstatic"], ["seed_demo"]):
-            manage(environment, *command, "--verbosity", "0")
+        prepare_site(environment)
         with gunicorn(environment, folder, workers=3) as (base_url, _):
             _, _, home = fetch(f"{base_url}/")
             stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home).group(1)

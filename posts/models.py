@@ -221,8 +221,7 @@ class Post(models.Model):
                 setattr(self, name, value)
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        self._default_publication_time()
         if self.slug:
             super().save(*args, **kwargs)
         else:
@@ -232,8 +231,8 @@ class Post(models.Model):
         return reverse("posts:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        # Before the constraints are validated: a published post needs a time.
+        self._default_publication_time()
         errors = {}
         try:
             self._render()
@@ -297,6 +296,11 @@ class Post(models.Model):
             fields = rendered_fields(self.body)
             self._rendered = (self.body, fields)
         return fields
+
+    def _default_publication_time(self):
+        """Publishing without a time publishes now."""
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     def _save_with_generated_slug(self, *args, **kwargs):
         """Save under a free slug, even if another post takes it meanwhile."""

@@ -76,6 +76,13 @@ def manage(environment: dict, *arguments: str) -> None:
     )
 
 
+def prepare_site(environment: dict) -> None:
+    """Migrate, collect static files and load the demo content, as an operator would."""
+    manage(environment, "migrate", "--noinput")
+    manage(environment, "collectstatic", "--noinput")
+    manage(environment, "seed_demo")
+
+
 @contextmanager
 def gunicorn(environment: dict, log_folder: Path, *extra_arguments: str, workers: int = 2):
     """Run ``gunicorn markup.wsgi:application`` with the project's gunicorn.conf.py."""

@@ -5,7 +5,14 @@ import sys
 
 import pytest
 
-from tests.servers import BASE_DIR, fetch, gunicorn, manage, site_database, site_environment
+from tests.servers import (
+    BASE_DIR,
+    fetch,
+    gunicorn,
+    prepare_site,
+    site_database,
+    site_environment,
+)
 
 pytestmark = pytest.mark.server
 
@@ -16,9 +23,7 @@ def prepared_site(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("site")
     with site_database(tmp_path) as database_url:
         environment = site_environment(database_url, tmp_path / "static")
-        manage(environment, "migrate", "--noinput")
-        manage(environment, "collectstatic", "--noinput")
-        manage(environment, "seed_demo")
+        prepare_site(environment)
         yield environment, tmp_path
 
 
