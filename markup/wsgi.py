@@ -1,9 +1,19 @@
 """WSGI entry point: ``gunicorn markup.wsgi:application``."""
 
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
+from markup.environment import ConfigurationError
+
+# gunicorn stops instead of restarting a worker forever when one exits with status 3.
+WORKER_BOOT_ERROR = 3
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "markup.settings")
 
-application = get_wsgi_application()
+try:
+    application = get_wsgi_application()
+except ConfigurationError as error:
+    print(error.code, file=sys.stderr)
+    sys.exit(WORKER_BOOT_ERROR)

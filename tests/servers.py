@@ -58,8 +58,10 @@ def site_database(tmp_path: Path):
 def site_environment(database_url: str, static_root: Path) -> dict:
     return os.environ | {
         "DATABASE_URL": database_url,
-        "DJANGO_SECRET_KEY": "insecure-key-for-server-tests",
+        "DJANGO_SECRET_KEY": "server-tests-only-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         "DJANGO_DEBUG": "0",
+        # Plain HTTP on 127.0.0.1; the nginx tests put HTTPS back through the proxy.
+        "DJANGO_HTTPS": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_STATIC_ROOT": str(static_root),
     }

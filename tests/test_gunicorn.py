@@ -99,19 +99,33 @@ def test_every_gunicorn_setting_can_be_overridden_from_the_environment():
         "ERROR_LOG": ("/tmp/error.log", "errorlog", "/tmp/error.log"),
         "LOG_LEVEL": ("warning", "loglevel", "warning"),
         "ACCESS_LOG_FORMAT": ("%(h)s %(s)s", "access_log_format", "%(h)s %(s)s"),
+        "LIMIT_REQUEST_LINE": ("4094", "limit_request_line", "4094"),
+        "LIMIT_REQUEST_FIELDS": ("50", "limit_request_fields", "50"),
+        "LIMIT_REQUEST_FIELD_SIZE": ("4096", "limit_request_field_size", "4096"),
+        "FORWARDED_ALLOW_IPS": ("10.0.0.0/8", "forwarded_allow_ips", "['10.0.0.0/8']"),
     }
     environment = os.environ | {
         f"GUNICORN_{name}": value for name, (value, _, _) in overrides.items()
     }
+    resolved = gunicorn_settings(environment)
+    for _, setting, expected in overrides.values():
+        assert resolved[setting] == expected, setting
+
+
+@pytest.mark.parametrize(("behind_proxy", "trusted"), [("0", "[]"), ("1", "['127.0.0.1', '::1']")])
+def test_gunicorn_trusts_forwarded_headers_only_behind_a_proxy(behind_proxy, trusted):
+    settings = gunicorn_settings(os.environ | {"DJANGO_BEHIND_PROXY": behind_proxy})
+    assert settings["forwarded_allow_ips"] == trusted
+
+
+def gunicorn_settings(environment: dict) -> dict:
     printed = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--print-config", "markup.wsgi:application"],
         cwd=BASE_DIR,
-        env=environment | {"DJANGO_SECRET_KEY": "x"},
+        env=environment,
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     ).stdout
-    resolved = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
-    for _, setting, expected in overrides.values():
-        assert resolved[setting] == expected, setting
+    return dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))

@@ -1,0 +1,57 @@
+"""Probes for load balancers and process managers."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+READINESS_KEY = "readyz-probe"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """The process answers. Touches nothing else, so a database outage never restarts it."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """The database and the cache answer: 200, or 503 naming what failed."""
+    failures = {
+        name: problem
+        for name, check in (("database", database_problem), ("cache", cache_problem))
+        if (problem := check())
+    }
+    if failures:
+        logger.warning("not ready: %s", failures)
+        return JsonResponse({"status": "unavailable", "failed": failures}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def database_problem() -> str:
+    try:
+        # A connection kept from an earlier request may have died with the server.
+        connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as error:
+        connection.close()
+        return f"{type(error).__name__}: unreachable"
+    return ""
+
+
+def cache_problem() -> str:
+    try:
+        cache.set(READINESS_KEY, "ok", timeout=10)
+        if cache.get(READINESS_KEY) != "ok":
+            return "cache did not keep a value"
+    except Exception as error:
+        return f"{type(error).__name__}: unreachable"
+    return ""

@@ -1,0 +1,135 @@
+"""Security headers on every answer, and admin logins that cannot be guessed quickly."""
+
+import pytest
+from django.urls import reverse
+
+
+def policy(response) -> dict[str, str]:
+    """The Content-Security-Policy as {directive: sources}."""
+    directives = (part.strip() for part in response["Content-Security-Policy"].split(";"))
+    return dict((directive + " ").split(" ", 1) for directive in directives if directive)
+
+
+@pytest.fixture
+def answers(client, make_post, staff):
+    """One answer of each kind the site gives: pages, errors, the admin, probes."""
+    post = make_post(title="Headers")
+    paths = [
+        reverse("posts:list"),
+        post.get_absolute_url(),
+        "/no-such-page/",
+        reverse("admin:login"),
+        reverse("healthz"),
+    ]
+    return {path: client.get(path) for path in paths}
+
+
+def test_every_answer_carries_the_security_headers(answers):
+    for path, response in answers.items():
+        assert response["X-Content-Type-Options"] == "nosniff", path
+        assert response["Referrer-Policy"] == "same-origin", path
+        assert response["X-Frame-Options"] == "DENY", path
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
+        assert "camera=()" in response["Permissions-Policy"], path
+        assert "geolocation=()" in response["Permissions-Policy"], path
+
+
+def test_content_security_policy_allows_only_this_origin_and_no_inline_code(answers):
+    for path, response in answers.items():
+        directives = policy(response)
+        assert directives["default-src"].strip() == "'none'", path
+        for kind in ("script-src", "style-src", "img-src", "connect-src", "font-src"):
+            assert directives[kind].strip() == "'self'", (path, kind)
+        assert directives["frame-ancestors"].strip() == "'none'", path
+        assert directives["object-src"].strip() == "'none'", path
+        assert "unsafe" not in response["Content-Security-Policy"], path
+
+
+def test_hsts_is_sent_only_over_https(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    assert "Strict-Transport-Security" not in client.get(reverse("healthz"))
+    secure = client.get(reverse("healthz"), secure=True)
+    assert secure["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_plain_http_is_redirected_to_https_except_for_probes(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(reverse("posts:list"))
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/"
+    assert client.get(reverse("healthz")).status_code == 200
+
+
+def test_session_and_csrf_cookies_are_httponly(client, staff):
+    login_page = client.get(reverse("admin:login"))
+    assert login_page.cookies["csrftoken"]["httponly"]
+    client.post(reverse("admin:login"), {"username": "editor", "password": "pw-editor-1"})
+    assert client.cookies["sessionid"]["httponly"]
+
+
+def sign_in(client, password: str):
+    return client.post(
+        reverse("admin:login") + "?next=/admin/",
+        {"username": "editor", "password": password},
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+
+def test_admin_login_is_throttled_after_repeated_failures(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "guess").status_code == 200  # the form, with an error
+    locked = sign_in(client, "guess")
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.text
+    # Even the right password waits out the cool-off.
+    assert sign_in(client, "pw-editor-1").status_code == 429
+
+
+def test_throttling_counts_per_address(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "guess")
+    elsewhere = client.post(
+        reverse("admin:login") + "?next=/admin/",
+        {"username": "editor", "password": "pw-editor-1"},
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert elsewhere.status_code == 302
+
+
+def test_a_successful_login_resets_the_count(client, staff, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "guess")
+    assert sign_in(client, "pw-editor-1").status_code == 302
+    client.logout()
+    assert sign_in(client, "guess").status_code == 200
+
+
+def test_healthz_answers_without_the_database(client):
+    # No db fixture: pytest-django fails the test on any database access.
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_answers_ok_when_database_and_cache_answer(client, db):
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readyz_names_an_unreachable_cache(client, db, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Port 9 (discard) has no Redis on 127.0.0.1: connections are refused.
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "failed": {"cache": "ConnectionError: unreachable"},
+    }
