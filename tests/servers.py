@@ -68,14 +68,16 @@ def site_environment(database_url: str, static_root: Path) -> dict:
 
 
 def manage(environment: dict, *arguments: str) -> None:
-    subprocess.run(
+    finished = subprocess.run(
         [sys.executable, "manage.py", *arguments],
         cwd=BASE_DIR,
         env=environment,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=120,
     )
+    if finished.returncode:
+        raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{finished.stderr}")
 
 
 def prepare_site(environment: dict) -> None:
