@@ -2,14 +2,18 @@
 
 import os
 import random
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from django.conf import settings
@@ -37,21 +41,24 @@ def site_database(tmp_path: Path):
     if database["ENGINE"] != "django.db.backends.postgresql":
         yield f"sqlite:///{tmp_path / 'site.sqlite3'}"
         return
+    user = database["USER"]
+    credentials = f"{user}:{database['PASSWORD']}@" if user else ""
+    host = database["HOST"] or "localhost"
+    server_url = f"postgres://{credentials}{host}:{database['PORT'] or 5432}/postgres"
+    with postgres_database(server_url) as database_url:
+        yield database_url
+
+
+@contextmanager
+def postgres_database(server_url: str):
+    """A fresh, empty database on the PostgreSQL server at server_url, dropped afterwards."""
     name = f"markup_site_{os.getpid()}_{random.randint(0, 99999)}"
-    server = {
-        key: database[key.upper()]
-        for key in ("host", "port", "user", "password")
-        if database[key.upper()]
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+    with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:
-        user = server.get("user", "")
-        credentials = f"{user}:{server.get('password', '')}@" if user else ""
-        host = server.get("host", "") or "localhost"
-        yield f"postgres://{credentials}{host}:{server.get('port', 5432)}/{name}"
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
     finally:
-        with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+        with psycopg.connect(server_url, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -101,6 +108,7 @@ def gunicorn(environment: dict, log_folder: Path, *extra_arguments: str, workers
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -113,6 +121,8 @@ def gunicorn(environment: dict, log_folder: Path, *extra_arguments: str, workers
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # workers a test orphaned
         log.close()
 
 
@@ -123,10 +133,9 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, log, timeout: f
             log.seek(0)
             raise RuntimeError(f"gunicorn exited early:\n{log.read()}")
         try:
-            urllib.request.urlopen(f"{base_url}/", timeout=2).close()
+            # /healthz is never redirected to HTTPS, whatever DJANGO_HTTPS says.
+            urllib.request.urlopen(f"{base_url}/healthz", timeout=2).close()
             return
-        except urllib.error.HTTPError:
-            return  # serving, even if not that page
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer within {timeout} s")
@@ -139,3 +148,154 @@ def fetch(url: str):
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
+
+
+NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "markup.conf"
+
+# What the shipped site file says, and what a test on 127.0.0.1 puts in its place.
+NGINX_SITE_VALUES = {
+    "listen 80;": "listen 127.0.0.1:{http_port};",
+    "listen [::]:80;": "",
+    "listen 443 ssl http2;": "listen 127.0.0.1:{https_port} ssl http2;",
+    "listen [::]:443 ssl http2;": "",
+    "/etc/letsencrypt/live/blog.example.com/fullchain.pem": "{folder}/cert.pem",
+    "/etc/letsencrypt/live/blog.example.com/privkey.pem": "{folder}/key.pem",
+    "/srv/markup/staticfiles/": "{static_root}/",
+    "    server 127.0.0.1:8000 max_fails=1 fail_timeout=10s;": "{upstream_servers}",
+}
+
+NGINX_MAIN = """
+daemon off;
+master_process on;
+worker_processes 1;
+{user}
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {folder}/nginx-access.log;
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    {site}
+}}
+"""
+
+
+def tls_certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in folder)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return folder / "cert.pem"
+
+
+def nginx_site(folder: Path, static_root: Path, app_urls: list[str], **ports: int) -> str:
+    """deploy/nginx/markup.conf with this machine's ports, certificate and app servers."""
+    site = NGINX_SITE.read_text()
+    upstream_servers = "\n".join(
+        f"    server {url.removeprefix('http://')} max_fails=1 fail_timeout=10s;"
+        for url in app_urls
+    )
+    values = {"folder": folder, "static_root": static_root, "upstream_servers": upstream_servers}
+    for shipped, replacement in NGINX_SITE_VALUES.items():
+        assert shipped in site, f"{NGINX_SITE.name} no longer says {shipped!r}"
+        site = site.replace(shipped, replacement.format(**values, **ports))
+    return site
+
+
+@contextmanager
+def nginx(folder: Path, static_root: Path, app_urls: list[str]):
+    """Real nginx in front of app_urls; yields (http_url, https_url)."""
+    executable = shutil.which("nginx") or "/usr/sbin/nginx"
+    ports = {"http_port": free_port(), "https_port": free_port()}
+    tls_certificate(folder)
+    # As root, nginx's workers would run as nobody and could not read pytest's folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    site = nginx_site(folder, static_root, app_urls, **ports)
+    (folder / "nginx.conf").write_text(NGINX_MAIN.format(user=user, folder=folder, site=site))
+    output = folder / "nginx-output.log"
+    with output.open("w") as log:
+        process = subprocess.Popen(
+            [executable, "-c", str(folder / "nginx.conf"), "-p", str(folder)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    http_url = f"http://127.0.0.1:{ports['http_port']}"
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(ports["https_port"]):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"nginx did not start:\n{output.read_text()}")
+            time.sleep(0.05)
+        yield http_url, f"https://127.0.0.1:{ports['https_port']}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+class TcpRelay:
+    """Forwards a local port to a server; stop() makes the server unreachable, start() back.
+
+    Stands between an app server and its database to take the database away without
+    touching the database server itself.
+    """
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.connections: list[socket.socket] = []
+        self.listener = None
+
+    def start(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def stop(self) -> None:
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self.listener.close()
+        for connection in self.connections:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+            connection.close()
+        self.connections.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            self.connections += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

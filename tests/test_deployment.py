@@ -1,0 +1,349 @@
+"""The production shape, for real: nginx (deploy/nginx/markup.conf) terminating TLS in
+front of two gunicorn instances that share one PostgreSQL database and one Redis.
+
+PostgreSQL and Redis are taken from DATABASE_URL / REDIS_URL when they name servers,
+else from their standard local ports; .ci/run makes sure both answer.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import ssl
+import threading
+import time
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urlsplit
+
+import psycopg
+import pytest
+import redis
+
+from tests.servers import (
+    TcpRelay,
+    gunicorn,
+    manage,
+    nginx,
+    postgres_database,
+    prepare_site,
+    site_environment,
+)
+
+pytestmark = pytest.mark.server
+
+EDITOR_PASSWORD = "a long editor password 7"
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    """The URL of a PostgreSQL server's maintenance database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432/postgres"
+    url = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server answers at {url} ({error}); .ci/run starts one")
+    return url
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server answers at {url} ({error}); .ci/run starts one")
+    return url
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory, postgres_server, redis_url):
+    """A prepared site and the environment its app servers run with in production."""
+    folder = tmp_path_factory.mktemp("production")
+    with postgres_database(postgres_server) as database_url:
+        environment = site_environment(database_url, folder / "static") | {
+            "REDIS_URL": redis_url,
+            "DJANGO_HTTPS": "1",
+            "DJANGO_BEHIND_PROXY": "1",
+        }
+        prepare_site(environment)
+        editor = environment | {"DJANGO_SUPERUSER_PASSWORD": EDITOR_PASSWORD}
+        manage(
+            editor,
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            "editor",
+            "--email",
+            "editor@example.com",
+        )
+        yield environment, folder
+
+
+@pytest.fixture(scope="module")
+def proxy_tools():
+    for tool, package in (("nginx", "nginx-light"), ("openssl", "openssl")):
+        if not (shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}")):
+            pytest.skip(f"{tool} is absent: apt-get install {package} (.ci/run does)")
+
+
+@pytest.fixture(scope="module")
+def cluster(production, proxy_tools):
+    """Two app servers, A and B, behind nginx."""
+    environment, folder = production
+    with (
+        gunicorn(environment, folder) as (a_url, a_process),
+        gunicorn(environment, folder) as (b_url, b_process),
+        nginx(folder, folder / "static", [a_url, b_url]) as (http_url, https_url),
+    ):
+        yield {
+            "a": a_url,
+            "b": b_url,
+            "http": http_url,
+            "https": https_url,
+            "certificate": folder / "cert.pem",
+            "folder": folder,
+        }
+
+
+class Client:
+    """A minimal HTTP client: keeps cookies, never follows redirects.
+
+    ``proxy_says_https`` adds the header nginx adds, for talking to an app server as
+    the proxy would.
+    """
+
+    def __init__(self, certificate=None, proxy_says_https=False):
+        self.context = ssl.create_default_context(cafile=certificate) if certificate else None
+        self.proxy_says_https = proxy_says_https
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, form: dict | None = None, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "https":
+            connection = http.client.HTTPSConnection(parts.netloc, timeout=15, context=self.context)
+        else:
+            connection = http.client.HTTPConnection(parts.netloc, timeout=15)
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.proxy_says_https:
+            headers["X-Forwarded-Proto"] = "https"
+        body = None
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            origin = f"https://{parts.netloc}"
+            headers |= {"Origin": origin, "Referer": origin + parts.path}
+        connection.request(
+            method, parts.path + ("?" + parts.query if parts.query else ""), body, headers
+        )
+        response = connection.getresponse()
+        response.text = response.read().decode("utf-8", "replace")
+        connection.close()
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, value = cookie.split(";", 1)[0].split("=", 1)
+            self.cookies[name] = value
+        return response
+
+    def get(self, url, **headers):
+        return self.request("GET", url, headers=headers)
+
+    def post(self, url, form):
+        return self.request("POST", url, form=form)
+
+    def sign_in(self, base_url: str):
+        self.get(f"{base_url}/admin/login/")
+        response = self.post(
+            f"{base_url}/admin/login/?next=/admin/",
+            {
+                "username": "editor",
+                "password": EDITOR_PASSWORD,
+                "csrfmiddlewaretoken": self.cookies["csrftoken"],
+            },
+        )
+        assert response.status == 302, response.text
+        return response
+
+
+class FormValues(HTMLParser):
+    """The values a browser would submit for the first <form method=post> on a page."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self.textarea = self.select = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attributes):
+        attributes = dict(attributes)
+        name = attributes.get("name")
+        if tag == "input" and name and attributes.get("type") not in ("submit", "file"):
+            if attributes.get("type") in ("checkbox", "radio") and "checked" not in attributes:
+                return
+            self.values.setdefault(name, []).append(attributes.get("value") or "")
+        elif tag == "textarea":
+            self.textarea = name
+            self.values[name] = [""]
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in attributes:
+            self.values.setdefault(self.select, []).append(attributes.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea][0] += data
+
+
+def test_pages_are_served_through_nginx_over_https(cluster):
+    response = Client(cluster["certificate"]).get(f"{cluster['https']}/")
+    assert response.status == 200
+    assert "Welcome to markup" in response.text
+    assert response.headers["Server"] == "nginx"  # no gunicorn, no version
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_static_files_are_served_by_nginx_with_long_caching(cluster):
+    client = Client(cluster["certificate"])
+    page = client.get(f"{cluster['https']}/").text
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page).group(1)
+    response = client.get(f"{cluster['https']}{stylesheet}", **{"Accept-Encoding": "gzip"})
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/css"
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # nginx answered from STATIC_ROOT: neither app server saw the request.
+    app_logs = "".join(log.read_text() for log in cluster["folder"].glob("gunicorn-*.log"))
+    assert stylesheet not in app_logs
+
+
+def test_the_proxys_https_is_honoured(cluster):
+    client = Client(cluster["certificate"])
+    response = client.get(f"{cluster['https']}/admin/login/")
+    assert response.status == 200  # not redirected: Django knows the request was HTTPS
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert "upgrade-insecure-requests" in response.headers["Content-Security-Policy"]
+
+
+def test_plain_http_is_sent_to_https(cluster):
+    response = Client().get(f"{cluster['http']}/posts/welcome-to-markup/")
+    assert response.status == 301
+    assert response.headers["Location"].startswith("https://127.0.0.1")
+    assert response.headers["Location"].endswith("/posts/welcome-to-markup/")
+
+
+def test_a_forwarded_proto_header_is_ignored_without_a_proxy(production):
+    """A client cannot claim HTTPS when DJANGO_BEHIND_PROXY is off."""
+    environment, folder = production
+    environment = environment | {"DJANGO_BEHIND_PROXY": "0"}
+    with gunicorn(environment, folder, workers=1) as (base_url, _):
+        response = Client(proxy_says_https=True).get(f"{base_url}/")
+    assert response.status == 301
+    assert response.headers["Location"].startswith("https://")
+
+
+def test_an_edit_through_a_is_served_fresh_by_b(cluster):
+    reader = Client(proxy_says_https=True)
+    before = reader.get(f"{cluster['b']}/posts/welcome-to-markup/")
+    assert before.status == 200
+    assert "Edited through A" not in before.text
+
+    editor = Client(proxy_says_https=True)
+    editor.sign_in(cluster["a"])
+    changelist = editor.get(f"{cluster['a']}/admin/posts/post/?q=Welcome").text
+    change_path = re.search(r'href="(/admin/posts/post/\d+/change/)', changelist).group(1)
+    form = FormValues(editor.get(f"{cluster['a']}{change_path}").text).values
+    form["title"] = ["Edited through A"]
+    form["body"] = [form["body"][0] + "\n\nA new *closing* line."]
+    saved = editor.post(f"{cluster['a']}{change_path}", form)
+    assert saved.status == 302, saved.text
+
+    after = reader.get(f"{cluster['b']}/posts/welcome-to-markup/")
+    assert "Edited through A" in after.text
+    assert "A new <em>closing</em> line." in after.text
+    # B knows the session A started: sessions are shared too.
+    assert editor.get(f"{cluster['b']}/admin/").status == 200
+
+
+def test_readyz_reports_ok_through_every_instance(cluster):
+    for name in ("a", "b"):
+        response = Client().get(f"{cluster[name]}/readyz")
+        assert response.status == 200, name
+        assert response.headers["Content-Type"] == "application/json"
+
+
+def test_nginx_keeps_serving_when_an_app_server_is_killed(production, proxy_tools):
+    environment, folder = production
+    with (
+        gunicorn(environment, folder) as (a_url, a_process),
+        gunicorn(environment, folder) as (b_url, _),
+        nginx(folder, folder / "static", [a_url, b_url]) as (_, https_url),
+    ):
+        client = Client(folder / "cert.pem")
+        assert client.get(f"{https_url}/").status == 200
+        os.killpg(a_process.pid, signal.SIGKILL)
+        a_process.wait()
+        statuses = [client.get(f"{https_url}/").status for _ in range(40)]
+        assert statuses == [200] * 40
+
+
+def test_readyz_answers_503_while_the_database_is_unreachable(production, postgres_server):
+    environment, folder = production
+    server = urlsplit(postgres_server)
+    relay = TcpRelay(server.hostname, server.port or 5432)
+    relay.start()
+    database = urlsplit(environment["DATABASE_URL"])
+    through_relay = database._replace(netloc=f"{server.username}@127.0.0.1:{relay.port}")
+    environment = environment | {"DATABASE_URL": through_relay.geturl()}
+    client = Client()
+    with gunicorn(environment, folder, workers=1) as (base_url, _):
+        assert client.get(f"{base_url}/readyz").status == 200
+        relay.stop()
+        down = client.get(f"{base_url}/readyz")
+        assert down.status == 503
+        assert '"database": "OperationalError: unreachable"' in down.text
+        assert client.get(f"{base_url}/healthz").status == 200
+        relay.start()
+        assert client.get(f"{base_url}/readyz").status == 200
+    relay.stop()
+
+
+def test_a_graceful_restart_loses_no_requests(production):
+    """HUP makes gunicorn replace every worker; a burst of requests meanwhile all succeed."""
+    environment, folder = production
+    with gunicorn(environment, folder, workers=2) as (base_url, process):
+        statuses, stop = [], threading.Event()
+
+        def read_pages():
+            client = Client(proxy_says_https=True)
+            while not stop.is_set() and len(statuses) < 2000:
+                try:
+                    statuses.append(client.get(f"{base_url}/posts/a-tour-of-markdown/").status)
+                except (OSError, http.client.HTTPException) as error:
+                    statuses.append(repr(error))  # a dropped connection is a lost request
+
+        readers = [threading.Thread(target=read_pages) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        time.sleep(0.5)
+        for _ in range(2):
+            os.kill(process.pid, signal.SIGHUP)
+            time.sleep(1.5)
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=30)
+        log = next(folder.glob(f"gunicorn-{urlsplit(base_url).port}.log")).read_text()
+    assert log.count("Handling signal: hup") == 2
+    assert len(statuses) > 50
+    assert [status for status in statuses if status != 200] == []
