@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,3 +55,12 @@ def pytest_report_header(config):
 
     database = settings.DATABASES["default"]
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With MARKUP_FORBID_SKIPS=1 (as .ci/run sets), a skipped test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("MARKUP_FORBID_SKIPS") == "1" and skipped and exitstatus == 0:
+        reporter.write_line(f"MARKUP_FORBID_SKIPS: {len(skipped)} test(s) skipped", red=True)
+        session.exitstatus = 1

@@ -2,7 +2,8 @@
 front of two gunicorn instances that share one PostgreSQL database and one Redis.
 
 PostgreSQL and Redis are taken from DATABASE_URL / REDIS_URL when they name servers,
-else from their standard local ports; .ci/run makes sure both answer.
+else from TEST_POSTGRES_URL / TEST_REDIS_URL, else from their standard local ports;
+.ci/run makes sure both answer.
 """
 
 import http.client
@@ -40,7 +41,7 @@ def postgres_server():
     """The URL of a PostgreSQL server's maintenance database."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
+        url = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
     url = url.rsplit("/", 1)[0] + "/postgres"
     try:
         psycopg.connect(url, connect_timeout=3).close()
@@ -51,7 +52,11 @@ def postgres_server():
 
 @pytest.fixture(scope="module")
 def redis_url():
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    url = (
+        os.environ.get("REDIS_URL")
+        or os.environ.get("TEST_REDIS_URL")
+        or "redis://127.0.0.1:6379/0"
+    )
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
