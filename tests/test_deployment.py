@@ -241,6 +241,13 @@ def test_the_proxys_https_is_honoured(cluster):
     assert "upgrade-insecure-requests" in response.headers["Content-Security-Policy"]
 
 
+def test_nginx_refuses_oversized_bodies_before_they_reach_gunicorn(cluster):
+    response = Client(cluster["certificate"]).post(
+        f"{cluster['https']}/admin/login/", {"body": "x" * 2_000_000}
+    )
+    assert response.status == 413
+
+
 def test_plain_http_is_sent_to_https(cluster):
     response = Client().get(f"{cluster['http']}/posts/welcome-to-markup/")
     assert response.status == 301

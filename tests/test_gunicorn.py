@@ -129,3 +129,17 @@ def gunicorn_settings(environment: dict) -> dict:
         timeout=60,
     ).stdout
     return dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
+
+
+def test_access_lines_are_one_line_each_with_the_request_time(prepared_site):
+    environment, folder = prepared_site
+    with gunicorn(environment, folder, workers=1) as (base_url, _):
+        fetch(f"{base_url}/posts/welcome-to-markup/")
+        log_file = folder / f"gunicorn-{base_url.rsplit(':', 1)[1]}.log"
+    access = [line for line in log_file.read_text().splitlines() if "gunicorn.access" in line]
+    line = next(line for line in access if "/posts/welcome-to-markup/" in line)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO gunicorn\.access 127\.0\.0\.1 "
+        r'"GET /posts/welcome-to-markup/ HTTP/1\.1" 200 \d+ \d+ms "-" "Python-urllib/[\d.]+"',
+        line,
+    )
