@@ -34,6 +34,14 @@ from tests.servers import (
 pytestmark = pytest.mark.server
 
 EDITOR_PASSWORD = "a long editor password 7"
+SECURITY_HEADERS = (
+    "Strict-Transport-Security",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +223,8 @@ def test_pages_are_served_through_nginx_over_https(cluster):
     assert "Welcome to markup" in response.text
     assert response.headers["Server"] == "nginx"  # no gunicorn, no version
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    for header in (*SECURITY_HEADERS, "Permissions-Policy"):
+        assert header in response.headers, header
 
 
 def test_static_files_are_served_by_nginx_with_long_caching(cluster):
@@ -226,7 +236,11 @@ def test_static_files_are_served_by_nginx_with_long_caching(cluster):
     assert response.headers["Content-Type"] == "text/css"
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for header in SECURITY_HEADERS:
+        assert header in response.headers, header
+    unhashed = client.get(f"{cluster['https']}/static/favicon.svg")
+    assert unhashed.status == 200
+    assert unhashed.headers["Cache-Control"] == "public, max-age=3600"
     # nginx answered from STATIC_ROOT: neither app server saw the request.
     app_logs = "".join(log.read_text() for log in cluster["folder"].glob("gunicorn-*.log"))
     assert stylesheet not in app_logs

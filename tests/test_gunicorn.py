@@ -59,6 +59,10 @@ def test_serves_hashed_static_files_with_long_caching(site):
     assert headers["Content-Type"].startswith("text/css")
     assert "max-age=315360000" in headers["Cache-Control"]
     assert "--measure" in text
+    # WhiteNoise answers before most middleware: the security headers come first.
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "camera=()" in headers["Permissions-Policy"]
 
 
 def test_serves_the_admin_login_page(site):
