@@ -14,7 +14,9 @@ import signal
 import ssl
 import threading
 import time
+from contextlib import contextmanager
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import psycopg
@@ -103,23 +105,29 @@ def proxy_tools():
             pytest.skip(f"{tool} is absent: apt-get install {package} (.ci/run does)")
 
 
-@pytest.fixture(scope="module")
-def cluster(production, proxy_tools):
-    """Two app servers, A and B, behind nginx."""
-    environment, folder = production
+@contextmanager
+def two_app_servers_behind_nginx(environment: dict, folder: Path):
     with (
         gunicorn(environment, folder) as (a_url, a_process),
-        gunicorn(environment, folder) as (b_url, b_process),
+        gunicorn(environment, folder) as (b_url, _),
         nginx(folder, folder / "static", [a_url, b_url]) as (http_url, https_url),
     ):
         yield {
             "a": a_url,
+            "a_process": a_process,
             "b": b_url,
             "http": http_url,
             "https": https_url,
             "certificate": folder / "cert.pem",
             "folder": folder,
         }
+
+
+@pytest.fixture(scope="module")
+def cluster(production, proxy_tools):
+    """Two app servers, A and B, behind nginx."""
+    with two_app_servers_behind_nginx(*production) as servers:
+        yield servers
 
 
 class Client:
@@ -310,17 +318,12 @@ def test_readyz_reports_ok_through_every_instance(cluster):
 
 
 def test_nginx_keeps_serving_when_an_app_server_is_killed(production, proxy_tools):
-    environment, folder = production
-    with (
-        gunicorn(environment, folder) as (a_url, a_process),
-        gunicorn(environment, folder) as (b_url, _),
-        nginx(folder, folder / "static", [a_url, b_url]) as (_, https_url),
-    ):
-        client = Client(folder / "cert.pem")
-        assert client.get(f"{https_url}/").status == 200
-        os.killpg(a_process.pid, signal.SIGKILL)
-        a_process.wait()
-        statuses = [client.get(f"{https_url}/").status for _ in range(40)]
+    with two_app_servers_behind_nginx(*production) as servers:
+        client = Client(servers["certificate"])
+        assert client.get(f"{servers['https']}/").status == 200
+        os.killpg(servers["a_process"].pid, signal.SIGKILL)
+        servers["a_process"].wait()
+        statuses = [client.get(f"{servers['https']}/").status for _ in range(40)]
         assert statuses == [200] * 40
 
 
