@@ -19,3 +19,22 @@ class RejectNulCharactersMiddleware:
         ):
             raise BadRequest("The query string contains a NUL character.")
         return self.get_response(request)
+
+
+class HeadWithoutBodyMiddleware:
+    """Answer HEAD with the headers GET would send and no body.
+
+    Django renders the page as for GET; gunicorn would drop the body anyway, but logs a
+    warning for every HEAD request (uptime monitors send many).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response

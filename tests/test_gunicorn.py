@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -147,3 +148,16 @@ def test_access_lines_are_one_line_each_with_the_request_time(prepared_site):
         r'"GET /posts/welcome-to-markup/ HTTP/1\.1" 200 \d+ \d+ms "-" "Python-urllib/[\d.]+"',
         line,
     )
+
+
+def test_head_requests_get_gets_headers_and_no_body(prepared_site):
+    environment, folder = prepared_site
+    with gunicorn(environment, folder, workers=1) as (base_url, _):
+        _, get_headers, _ = fetch(f"{base_url}/posts/welcome-to-markup/")
+        request = urllib.request.Request(f"{base_url}/posts/welcome-to-markup/", method="HEAD")
+        with urllib.request.urlopen(request, timeout=10) as head:
+            assert head.status == 200
+            assert head.read() == b""
+            assert head.headers["Content-Length"] == get_headers["Content-Length"]
+        log = (folder / f"gunicorn-{base_url.rsplit(':', 1)[1]}.log").read_text()
+    assert "WARNING" not in log
