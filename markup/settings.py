@@ -253,3 +253,6 @@ LOGGING = {
 
 MARKUP_SITE_TITLE = env_str("MARKUP_SITE_TITLE", "markup")
 MARKUP_POSTS_PER_PAGE = env_int("MARKUP_POSTS_PER_PAGE", 10)
+# Public pages are cached whole in the shared cache (posts/caching.py); a per-process
+# cache cannot be told of changes made through another process, so no caching without one.
+MARKUP_PAGE_CACHE_SECONDS = env_int("MARKUP_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)

@@ -8,7 +8,10 @@ class PostsConfig(AppConfig):
     verbose_name = "Posts"
 
     def ready(self):
+        from posts import caching
+
         post_migrate.connect(rerender_stale_posts, sender=self)
+        caching.connect_signals()
 
 
 def rerender_stale_posts(sender, using, verbosity=1, **kwargs):

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from posts import rendering
+from posts.caching import content_changed
 
 RENDERED_FIELDS = ("body_html", "toc", "excerpt", "word_count", "rendered_digest")
 
@@ -95,6 +96,10 @@ class PostQuerySet(models.QuerySet):
         """The one definition of what readers may see."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self):
+        """Published, but not yet due."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def for_listing(self):
         return self.select_related("author").prefetch_related("tags")
 
@@ -110,6 +115,7 @@ class PostQuerySet(models.QuerySet):
                     "cannot render Markdown. Save each post instead."
                 )
             kwargs |= rendered_fields(body)
+        content_changed()  # no signal is sent for bulk writes
         return super().update(**kwargs)
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -117,6 +123,7 @@ class PostQuerySet(models.QuerySet):
         for post in objs:
             for name, value in rendered_fields(post.body).items():
                 setattr(post, name, value)
+        content_changed()
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
@@ -126,6 +133,7 @@ class PostQuerySet(models.QuerySet):
                 for name, value in rendered_fields(post.body).items():
                     setattr(post, name, value)
             fields += [name for name in RENDERED_FIELDS if name not in fields]
+        content_changed()
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 

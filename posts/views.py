@@ -6,16 +6,19 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from posts.caching import cache_public_page
 from posts.models import Post, Tag
 
 
 @require_safe
+@cache_public_page
 def post_list(request):
     page = _page(request, Post.objects.published().for_listing())
     return render(request, "posts/post_list.html", {"page": page})
 
 
 @require_safe
+@cache_public_page
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     page = _page(request, tag.posts.published().for_listing())
@@ -23,6 +26,7 @@ def tag_detail(request, slug):
 
 
 @require_safe
+@cache_public_page
 def post_detail(request, slug):
     posts = Post.objects.for_listing()
     if not request.user.has_perm("posts.view_post"):

@@ -16,6 +16,12 @@ def plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """Pages are rendered for every request; tests of the page cache turn it on."""
+    settings.MARKUP_PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def now():
     """Freeze time at a known moment; the traveller can move it on."""

@@ -1,0 +1,148 @@
+"""Whole public pages, kept in the shared cache and thrown away on any change of content.
+
+Readers without a session get a page rendered once per change of content, not once per
+request. Every cached page is filed under the current *generation*, a number in the
+cache; any write to posts, tags or authors moves it on, so every app server sharing the
+cache stops serving the old pages at once. Pages also expire by themselves: after
+MARKUP_PAGE_CACHE_SECONDS, and no later than the next scheduled publication, so a
+post due at noon is listed at noon without anyone saving anything.
+
+The cache must be shared by every process (REDIS_URL): with a per-process cache one
+worker could not tell the others, so page caching is off by default without one.
+Pages that hold per-reader data (forms with a CSRF token, messages) must not use it.
+"""
+
+import hashlib
+import logging
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pages:generation"
+CACHEABLE_QUERY_PARAMETERS = {"page"}
+
+
+def content_changed() -> None:
+    """Every cached page is stale from now on.
+
+    Moved on at once, so this transaction's own later reads miss the cache; and again
+    after commit, since another request may have cached the old content in between.
+    """
+    _next_generation()
+    transaction.on_commit(_next_generation, robust=True)
+
+
+def cache_public_page(view):
+    """Serve the view's 200 answers to readers without a session from the page cache."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        key = _page_key(request) if _cacheable(request) else None
+        if key is None:
+            return view(request, *args, **kwargs)
+        try:
+            cached = cache.get(key)
+        except Exception:
+            logger.warning("page cache unreachable; rendering %s", request.path, exc_info=True)
+            return view(request, *args, **kwargs)
+        now = timezone.now().timestamp()
+        if cached is not None and now < cached["valid_until"]:
+            return HttpResponse(cached["content"], content_type=cached["content_type"])
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            timeout = min(settings.MARKUP_PAGE_CACHE_SECONDS, _seconds_until_next_publication())
+            if timeout > 0:
+                page = {
+                    "content": response.content,
+                    "content_type": response["Content-Type"],
+                    # Checked against the site's clock, not only left to the cache's
+                    # expiry, which runs on the cache server's clock.
+                    "valid_until": now + timeout,
+                }
+                _quietly(cache.set, key, page, timeout)
+        return response
+
+    return cached_view
+
+
+def _cacheable(request) -> bool:
+    return (
+        settings.MARKUP_PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and request.GET.keys() <= CACHEABLE_QUERY_PARAMETERS
+    )
+
+
+def _page_key(request) -> str | None:
+    generation = _quietly(_current_generation)
+    if generation is None:
+        return None
+    address = f"{request.get_host()}{request.get_full_path()}"
+    return f"pages:{generation}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def _current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        # A start no earlier generation can have had, should the key have been evicted.
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def _next_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet, or evicted
+        _quietly(cache.set, GENERATION_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        logger.warning("page cache unreachable; cached pages may be stale", exc_info=True)
+
+
+def _seconds_until_next_publication() -> int:
+    from posts.models import Post
+
+    next_time = Post.objects.scheduled().order_by("published_at")
+    next_time = next_time.values_list("published_at", flat=True).first()
+    if next_time is None:
+        return settings.MARKUP_PAGE_CACHE_SECONDS
+    return max(0, int((next_time - timezone.now()).total_seconds()))
+
+
+def _quietly(operation, *args, **kwargs):
+    """The cache is an optimisation: when it is away, pages are rendered every time."""
+    try:
+        return operation(*args, **kwargs)
+    except Exception:
+        logger.warning("page cache unreachable", exc_info=True)
+        return None
+
+
+def connect_signals() -> None:
+    """Move the generation on whenever something a page shows changes.
+
+    Signals, not model methods, because they also see what no method of ours runs for:
+    cascading deletes, tag changes through ``post.tags``, and edits of authors' names.
+    Bulk updates send no signal; PostQuerySet calls content_changed() for those.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from posts.models import Post, Tag
+
+    for model in (Post, Tag, get_user_model()):
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"pages-del-{model.__name__}")
+    m2m_changed.connect(_on_change, sender=Post.tags.through, dispatch_uid="pages-tags")
+
+
+def _on_change(**kwargs) -> None:
+    content_changed()
