@@ -6,8 +6,11 @@ It prepares a throwaway SQLite site with the demo content, starts gunicorn on 12
 with the project's gunicorn.conf.py, and loads each URL with wrk for a few seconds
 (2 threads, 32 connections). The static file, served by WhiteNoise in the same workers,
 is the ceiling for this machine; the ratios say how close the pages come to it.
+It measures twice: pages rendered for every request, then with the page cache in Redis
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/0) when Redis answers.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -15,11 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import redis
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers import fetch, gunicorn, prepare_site, site_environment  # noqa: E402
 
 SECONDS = 5
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def requests_per_second(url: str) -> float:
@@ -33,6 +39,24 @@ def requests_per_second(url: str) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
 
 
+def measure(environment: dict, folder: Path, label: str) -> None:
+    with gunicorn(environment, folder, workers=3) as (base_url, _):
+        _, _, home = fetch(f"{base_url}/")
+        stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home).group(1)
+        urls = {
+            "static file (ceiling)": stylesheet,
+            "home page": "/",
+            "post page (tour)": "/posts/a-tour-of-markdown/",
+            "tag page": "/tags/guides/",
+        }
+        print(f"\n{label}: wrk -t2 -c32 -d{SECONDS}s, gunicorn 3 sync workers, SQLite")
+        ceiling = None
+        for name, path in urls.items():
+            rate = requests_per_second(f"{base_url}{path}")
+            ceiling = ceiling or rate
+            print(f"{name:<24}{rate:>9.0f} req/s   {rate / ceiling:>6.1%} of the static file")
+
+
 def main():
     if not shutil.which("wrk"):
         sys.exit("bench/pages.py needs wrk: apt-get install wrk")
@@ -40,22 +64,15 @@ def main():
         folder = Path(folder)
         environment = site_environment(f"sqlite:///{folder / 'bench.sqlite3'}", folder / "static")
         environment["GUNICORN_ACCESS_LOG"] = "/dev/null"
+        environment.pop("REDIS_URL", None)
         prepare_site(environment)
-        with gunicorn(environment, folder, workers=3) as (base_url, _):
-            _, _, home = fetch(f"{base_url}/")
-            stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]+\.css)"', home).group(1)
-            urls = {
-                "static file (ceiling)": stylesheet,
-                "home page": "/",
-                "post page (tour)": "/posts/a-tour-of-markdown/",
-                "tag page": "/tags/guides/",
-            }
-            print(f"wrk -t2 -c32 -d{SECONDS}s, gunicorn 3 sync workers, SQLite")
-            ceiling = None
-            for name, path in urls.items():
-                rate = requests_per_second(f"{base_url}{path}")
-                ceiling = ceiling or rate
-                print(f"{name:<24}{rate:>9.0f} req/s   {rate / ceiling:>6.1%} of the static file")
+        measure(environment, folder, "Rendered for every request (no REDIS_URL)")
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        except redis.RedisError:
+            print(f"\nNo Redis at {REDIS_URL}: the page-cache figures were not measured.")
+            return
+        measure(environment | {"REDIS_URL": REDIS_URL}, folder, f"Page cache in {REDIS_URL}")
 
 
 if __name__ == "__main__":
