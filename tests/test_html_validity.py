@@ -52,6 +52,10 @@ def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tm
         "tag": client.get("/tags/guides/").text,
         "not-found": client.get("/nowhere/").text,
     }
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login = client.post("/admin/login/", {"username": "editor", "password": "guess"})
+    assert login.status_code == 429
+    pages["too-many-logins"] = login.text
     client.force_login(staff)
     pages["draft-preview"] = client.get(draft.get_absolute_url()).text
     pages["scheduled-preview"] = client.get(scheduled.get_absolute_url()).text

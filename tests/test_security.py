@@ -81,6 +81,7 @@ def test_admin_login_is_throttled_after_repeated_failures(client, staff, setting
     locked = sign_in(client, "guess")
     assert locked.status_code == 429
     assert "Too many attempts" in locked.text
+    assert "Please wait 15 minutes" in locked.text
     # Even the right password waits out the cool-off.
     assert sign_in(client, "pw-editor-1").status_code == 429
 
