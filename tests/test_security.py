@@ -3,6 +3,15 @@
 import pytest
 from django.urls import reverse
 
+from tests.test_configuration import STRONG_KEY, resolved_settings
+
+BEHIND_PROXY_SETTINGS = resolved_settings(
+    "AXES_IPWARE_PROXY_ORDER",
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    DJANGO_SECRET_KEY=STRONG_KEY,
+    DJANGO_BEHIND_PROXY="1",
+)
+
 
 def policy(response) -> dict[str, str]:
     """The Content-Security-Policy as {directive: sources}."""
@@ -134,3 +143,42 @@ def test_readyz_names_an_unreachable_cache(client, db, settings):
         "status": "unavailable",
         "failed": {"cache": "ConnectionError: unreachable"},
     }
+
+
+def sign_in_through_nginx(client, forwarded_for: str, password="guess"):
+    """nginx (at 127.0.0.1) appends the address it saw to what the client claimed."""
+    return client.post(
+        reverse("admin:login") + "?next=/admin/",
+        {"username": "editor", "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+@pytest.fixture
+def behind_proxy(settings):
+    """The throttling settings DJANGO_BEHIND_PROXY=1 gives."""
+    settings.AXES_IPWARE_PROXY_ORDER = BEHIND_PROXY_SETTINGS["AXES_IPWARE_PROXY_ORDER"]
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = BEHIND_PROXY_SETTINGS[
+        "AXES_IPWARE_META_PRECEDENCE_ORDER"
+    ]
+
+
+def test_behind_a_proxy_spoofed_forwarded_addresses_do_not_escape_throttling(
+    client, staff, settings, behind_proxy
+):
+    answers = [
+        sign_in_through_nginx(client, f"10.0.0.{attempt}, 203.0.113.7").status_code
+        for attempt in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert answers[-1] == 429
+
+
+def test_behind_a_proxy_each_client_address_is_throttled_on_its_own(
+    client, staff, settings, behind_proxy
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in_through_nginx(client, "203.0.113.7")
+    assert sign_in_through_nginx(client, "203.0.113.7").status_code == 429
+    other = sign_in_through_nginx(client, "198.51.100.9", password="pw-editor-1")
+    assert other.status_code == 302
