@@ -148,10 +148,9 @@ if BEHIND_PROXY:
     # Only a proxy we put in front may say the request came over HTTPS or from whom;
     # without one, a client could claim either.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # The client's address is the one our proxy appended last to X-Forwarded-For;
-    # anything left of it was written by the client and could be anything.
-    AXES_IPWARE_PROXY_ORDER = "right-most"
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # The client's address as the proxy saw it, in a header the proxy always overwrites
+    # (deploy/nginx/markup.conf). Not X-Forwarded-For: the client writes its start.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_REAL_IP", "REMOTE_ADDR"]
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 

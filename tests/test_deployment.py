@@ -270,6 +270,26 @@ def test_nginx_refuses_oversized_bodies_before_they_reach_gunicorn(cluster):
     assert response.status == 413
 
 
+def test_password_guessing_through_nginx_is_throttled_even_with_spoofed_addresses(cluster):
+    client = Client(cluster["certificate"])
+    client.get(f"{cluster['https']}/admin/login/")
+
+    def guess(spoofed_address: str):
+        return client.request(
+            "POST",
+            f"{cluster['https']}/admin/login/",
+            form={
+                "username": "guessed-name",
+                "password": "guess",
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+            headers={"X-Forwarded-For": spoofed_address, "X-Real-IP": spoofed_address},
+        ).status
+
+    answers = [guess(f"10.9.8.{attempt}") for attempt in range(6)]
+    assert answers == [200] * 4 + [429] * 2  # the fifth failure locks (limit 5)
+
+
 def test_plain_http_is_sent_to_https(cluster):
     response = Client().get(f"{cluster['http']}/posts/welcome-to-markup/")
     assert response.status == 301
