@@ -105,12 +105,22 @@ def test_an_author_publishes_a_post_through_the_admin_without_csp_violations(sit
     page.wait_for_url(f"{site}/admin/posts/post/")
     assert "was added successfully" in page.content()
 
+    # Its change page: the saved preview, highlighted, and the admin's date widgets.
+    page.locator("#result_list").get_by_role("link", name="Written in Chromium").click()
+    expect(page.locator(".post-preview .highlight")).to_be_visible()
+    page.click("#calendarlink0")
+    expect(page.locator("#calendarbox0")).to_be_visible()
+    page.goto(f"{site}/admin/posts/post/?status__exact=published")
+    expect(
+        page.locator("#result_list").get_by_role("link", name="Written in Chromium")
+    ).to_be_visible()
+
     response = page.goto(f"{site}/posts/written-in-chromium/")
     assert response.status == 200
     assert page.locator("article strong").inner_text() == "real browser"
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""
 
-    assert len(visited) >= 4
+    assert len(visited) >= 6
     assert page.problems == []
 
 
