@@ -54,3 +54,23 @@ def cache_problem() -> str:
     except Exception as error:
         return f"{type(error).__name__}: unreachable"
     return ""
+
+
+PROBES = {"/healthz": healthz, "/readyz": readyz}
+
+
+class HealthProbeMiddleware:
+    """Answer the probes before anything checks the Host header.
+
+    Load balancers and orchestrators address each app server by its IP, which is rightly
+    not in ALLOWED_HOSTS; through Django's URL routing their probes would get 400.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        probe = PROBES.get(request.path_info)
+        if probe is None:
+            return self.get_response(request)
+        return probe(request)
