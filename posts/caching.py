@@ -1,7 +1,7 @@
 """Whole public pages, kept in the shared cache and thrown away on any change of content.
 
 Readers without a session get a page rendered once per change of content, not once per
-request. Every cached page is filed under the current *generation*, a number in the
+request. Every cached page records the *generation* it was rendered in, a number in the
 cache; any write to posts, tags or authors moves it on, so every app server sharing the
 cache stops serving the old pages at once. Pages also expire by themselves: after
 MARKUP_PAGE_CACHE_SECONDS, and no later than the next scheduled publication, so a
@@ -44,24 +44,27 @@ def cache_public_page(view):
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        key = _page_key(request) if _cacheable(request) else None
-        if key is None:
+        if not _cacheable(request):
             return view(request, *args, **kwargs)
-        try:
-            cached = cache.get(key)
-        except Exception:
-            logger.warning("page cache unreachable; rendering %s", request.path, exc_info=True)
+        key = _page_key(request)
+        # One round trip to the cache for the whole decision.
+        found = _quietly(cache.get_many, [GENERATION_KEY, key])
+        if found is None:
             return view(request, *args, **kwargs)
-        now = timezone.now().timestamp()
-        if cached is not None and now < cached["valid_until"]:
-            return HttpResponse(cached["content"], content_type=cached["content_type"])
+        generation = found.get(GENERATION_KEY) or _quietly(_first_generation)
+        page, now = found.get(key), timezone.now().timestamp()
+        if page and page["generation"] == generation and now < page["valid_until"]:
+            return HttpResponse(page["content"], content_type=page["content_type"])
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        if generation is not None and response.status_code == 200 and not response.streaming:
             timeout = min(settings.MARKUP_PAGE_CACHE_SECONDS, _seconds_until_next_publication())
             if timeout > 0:
                 page = {
                     "content": response.content,
                     "content_type": response["Content-Type"],
+                    # A page rendered before a change is never served after it, even
+                    # when it reaches the cache after the change did.
+                    "generation": generation,
                     # Checked against the site's clock, not only left to the cache's
                     # expiry, which runs on the cache server's clock.
                     "valid_until": now + timeout,
@@ -81,21 +84,15 @@ def _cacheable(request) -> bool:
     )
 
 
-def _page_key(request) -> str | None:
-    generation = _quietly(_current_generation)
-    if generation is None:
-        return None
+def _page_key(request) -> str:
     address = f"{request.get_host()}{request.get_full_path()}"
-    return f"pages:{generation}:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"pages:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
-def _current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # A start no earlier generation can have had, should the key have been evicted.
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+def _first_generation() -> int:
+    # A start no earlier generation can have had, should the key have been evicted.
+    cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+    return cache.get(GENERATION_KEY)
 
 
 def _next_generation() -> None:
