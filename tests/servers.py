@@ -154,10 +154,15 @@ NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "markup.conf"
 
 # What the shipped site file says, and what a test on 127.0.0.1 puts in its place.
 NGINX_SITE_VALUES = {
+    "listen 80 default_server;": "listen 127.0.0.1:{http_port} default_server;",
+    "listen [::]:80 default_server;": "",
+    "listen 443 ssl default_server;": "listen 127.0.0.1:{https_port} ssl default_server;",
+    "listen [::]:443 ssl default_server;": "",
     "listen 80;": "listen 127.0.0.1:{http_port};",
     "listen [::]:80;": "",
     "listen 443 ssl http2;": "listen 127.0.0.1:{https_port} ssl http2;",
     "listen [::]:443 ssl http2;": "",
+    "server_name blog.example.com;": "server_name 127.0.0.1;",
     "/etc/letsencrypt/live/blog.example.com/fullchain.pem": "{folder}/cert.pem",
     "/etc/letsencrypt/live/blog.example.com/privkey.pem": "{folder}/key.pem",
     "/srv/markup/staticfiles/": "{static_root}/",

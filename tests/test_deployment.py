@@ -235,6 +235,15 @@ def test_pages_are_served_through_nginx_over_https(cluster):
         assert header in response.headers, header
 
 
+def test_nginx_closes_requests_for_other_host_names_unanswered(cluster):
+    client = Client(cluster["certificate"])
+    for url in (cluster["https"], cluster["http"]):
+        with pytest.raises(http.client.RemoteDisconnected):
+            client.get(f"{url}/", Host="scanner.example")
+    app_logs = "".join(log.read_text() for log in cluster["folder"].glob("gunicorn-*.log"))
+    assert "scanner.example" not in app_logs
+
+
 def test_static_files_are_served_by_nginx_with_long_caching(cluster):
     client = Client(cluster["certificate"])
     page = client.get(f"{cluster['https']}/").text
