@@ -194,6 +194,11 @@ CONTENT_SECURITY_POLICY = {
 }
 if HTTPS:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+if DEBUG:
+    # Django's debug pages are styled and scripted inline: in development the policy
+    # only reports (in the browser's console) instead of blocking.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
 
 PERMISSIONS_POLICY = {
     feature: []

@@ -186,3 +186,14 @@ def test_database_url_selects_postgresql_with_persistent_checked_connections():
     assert (database["HOST"], database["NAME"]) == ("db.internal", "markup")
     assert database["CONN_MAX_AGE"] == 600
     assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_in_debug_mode_the_content_security_policy_only_reports():
+    resolved = resolved_settings(
+        "CONTENT_SECURITY_POLICY",
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+        DJANGO_SECRET_KEY="dev",
+        DJANGO_DEBUG="1",
+    )
+    assert resolved["CONTENT_SECURITY_POLICY"] is None
+    assert resolved["CONTENT_SECURITY_POLICY_REPORT_ONLY"]["DIRECTIVES"]["script-src"] == ["'self'"]
