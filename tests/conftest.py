@@ -6,6 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from posts.models import Post, Tag
+from tests.servers import prepare_site, site_database, site_environment
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +21,17 @@ def plain_static_storage(settings):
 def no_page_cache(settings):
     """Pages are rendered for every request; tests of the page cache turn it on."""
     settings.MARKUP_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(scope="module")
+def prepared_site(tmp_path_factory):
+    """For server tests: a migrated, seeded database and collected static files, as
+    (environment for manage.py and gunicorn, folder for their files)."""
+    folder = tmp_path_factory.mktemp("site")
+    with site_database(folder) as database_url:
+        environment = site_environment(database_url, folder / "static")
+        prepare_site(environment)
+        yield environment, folder
 
 
 @pytest.fixture

@@ -87,6 +87,14 @@ def manage(environment: dict, *arguments: str) -> None:
         raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{finished.stderr}")
 
 
+def create_superuser(environment: dict, username: str, password: str) -> None:
+    manage(
+        environment | {"DJANGO_SUPERUSER_PASSWORD": password},
+        *("createsuperuser", "--noinput", "--username", username),
+        *("--email", f"{username}@example.com"),
+    )
+
+
 def prepare_site(environment: dict) -> None:
     """Migrate, collect static files and load the demo content, as an operator would."""
     manage(environment, "migrate", "--noinput")

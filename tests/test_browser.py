@@ -10,7 +10,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.servers import gunicorn, manage, prepare_site, site_database, site_environment
+from tests.servers import create_superuser, gunicorn
 
 pytestmark = pytest.mark.server
 
@@ -34,23 +34,11 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("browser")
-    with site_database(tmp_path) as database_url:
-        environment = site_environment(database_url, tmp_path / "static")
-        prepare_site(environment)
-        author = environment | {"DJANGO_SUPERUSER_PASSWORD": "a long author password 7"}
-        manage(
-            author,
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "grace",
-            "--email",
-            "g@example.com",
-        )
-        with gunicorn(environment, tmp_path) as (base_url, _):
-            yield base_url
+def site(prepared_site):
+    environment, folder = prepared_site
+    create_superuser(environment, "grace", "a long author password 7")
+    with gunicorn(environment, folder) as (base_url, _):
+        yield base_url
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,8 @@ import redis
 
 from tests.servers import (
     TcpRelay,
+    create_superuser,
     gunicorn,
-    manage,
     nginx,
     postgres_database,
     prepare_site,
@@ -85,16 +85,7 @@ def production(tmp_path_factory, postgres_server, redis_url):
             "DJANGO_BEHIND_PROXY": "1",
         }
         prepare_site(environment)
-        editor = environment | {"DJANGO_SUPERUSER_PASSWORD": EDITOR_PASSWORD}
-        manage(
-            editor,
-            "createsuperuser",
-            "--noinput",
-            "--username",
-            "editor",
-            "--email",
-            "editor@example.com",
-        )
+        create_superuser(environment, "editor", EDITOR_PASSWORD)
         yield environment, folder
 
 

@@ -10,22 +10,9 @@ from tests.servers import (
     BASE_DIR,
     fetch,
     gunicorn,
-    prepare_site,
-    site_database,
-    site_environment,
 )
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def prepared_site(tmp_path_factory):
-    """A freshly migrated, seeded database and collected static files."""
-    tmp_path = tmp_path_factory.mktemp("site")
-    with site_database(tmp_path) as database_url:
-        environment = site_environment(database_url, tmp_path / "static")
-        prepare_site(environment)
-        yield environment, tmp_path
 
 
 @pytest.fixture(scope="module")
