@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -14,14 +14,14 @@ READINESS_KEY = "readyz-probe"
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     """The process answers. Touches nothing else, so a database outage never restarts it."""
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request):
     """The database and the cache answer: 200, or 503 naming what failed."""
     failures = {

@@ -127,6 +127,12 @@ def test_probes_answer_whatever_host_a_load_balancer_uses(client, db):
     assert client.get("/", HTTP_HOST="10.1.2.3:8000").status_code == 400
 
 
+def test_probes_accept_head_and_refuse_writes(client, db):
+    for probe in ("/healthz", "/readyz"):
+        assert client.head(probe).status_code == 200
+        assert client.post(probe).status_code == 405
+
+
 def test_readyz_answers_ok_when_database_and_cache_answer(client, db):
     response = client.get("/readyz")
     assert response.status_code == 200
