@@ -347,25 +347,51 @@ def test_nginx_keeps_serving_when_an_app_server_is_killed(production, proxy_tool
         assert statuses == [200] * 40
 
 
-def test_readyz_answers_503_while_the_database_is_unreachable(production, postgres_server):
+@pytest.fixture
+def database_outage(production, postgres_server):
+    """An app server whose database connection runs through a relay the test can cut:
+    yields (base URL, relay, gunicorn's log file)."""
     environment, folder = production
     server = urlsplit(postgres_server)
     relay = TcpRelay(server.hostname, server.port or 5432)
     relay.start()
+    credentials = server.username + (f":{server.password}" if server.password else "")
     database = urlsplit(environment["DATABASE_URL"])
-    through_relay = database._replace(netloc=f"{server.username}@127.0.0.1:{relay.port}")
+    through_relay = database._replace(netloc=f"{credentials}@127.0.0.1:{relay.port}")
     environment = environment | {"DATABASE_URL": through_relay.geturl()}
-    client = Client()
     with gunicorn(environment, folder, workers=1) as (base_url, _):
-        assert client.get(f"{base_url}/readyz").status == 200
-        relay.stop()
-        down = client.get(f"{base_url}/readyz")
-        assert down.status == 503
-        assert '"database": "OperationalError: unreachable"' in down.text
-        assert client.get(f"{base_url}/healthz").status == 200
-        relay.start()
-        assert client.get(f"{base_url}/readyz").status == 200
+        yield base_url, relay, folder / f"gunicorn-{urlsplit(base_url).port}.log"
     relay.stop()
+
+
+def test_readyz_answers_503_while_the_database_is_unreachable(database_outage):
+    base_url, relay, _ = database_outage
+    client = Client()
+    assert client.get(f"{base_url}/readyz").status == 200
+    relay.stop()
+    down = client.get(f"{base_url}/readyz")
+    assert down.status == 503
+    assert '"database": "OperationalError: unreachable"' in down.text
+    assert client.get(f"{base_url}/healthz").status == 200
+    relay.start()
+    assert client.get(f"{base_url}/readyz").status == 200
+
+
+def test_a_database_outage_is_logged_on_one_line_and_cached_pages_survive_it(database_outage):
+    base_url, relay, log_file = database_outage
+    reader = Client(proxy_says_https=True)
+    assert reader.get(f"{base_url}/posts/welcome-to-markup/").status == 200  # now cached
+    relay.stop()
+    assert reader.get(f"{base_url}/posts/welcome-to-markup/").status == 200
+    # Past the cache (an unknown parameter), the page needs the database.
+    failed = reader.get(f"{base_url}/posts/welcome-to-markup/?from=feed")
+    assert failed.status == 500
+    assert "Server error" in failed.text
+    relay.start()
+    error = next(line for line in log_file.read_text().splitlines() if "django.request" in line)
+    assert " ERROR django.request Internal Server Error: /posts/welcome-to-markup/" in error
+    assert "\\nTraceback (most recent call last):\\n" in error
+    assert error.endswith("accepting TCP/IP connections?")  # the last line of the traceback
 
 
 def test_a_graceful_restart_loses_no_requests(production):
