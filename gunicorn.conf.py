@@ -25,7 +25,7 @@ def env(name: str, default: str) -> str:
     return os.environ.get(f"GUNICORN_{name}", default)
 
 
-# Where to listen. Behind nginx, a local port or a unix socket ("unix:/run/markup.sock").
+# Where to listen. Behind nginx, a local port or a unix socket ("unix:/run/markup/markup.sock").
 bind = env("BIND", "127.0.0.1:8000").split(",")
 
 # Sync workers suit Django's blocking ORM and must sit behind a buffering proxy (nginx),
