@@ -59,7 +59,7 @@ limit_request_field_size = int(env("LIMIT_REQUEST_FIELD_SIZE", "8190"))
 # for Django itself), nobody otherwise. Requests over a unix socket are always trusted.
 forwarded_allow_ips = env(
     "FORWARDED_ALLOW_IPS",
-    "127.0.0.1,::1" if environment.env_bool("DJANGO_BEHIND_PROXY", False) else "",
+    "127.0.0.1,::1" if environment.behind_proxy() else "",
 )
 
 # Access lines to stdout, errors to stderr, in Django's one-line format (markup.log_format);

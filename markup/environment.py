@@ -62,6 +62,11 @@ def debug() -> bool:
     return env_bool("DJANGO_DEBUG", False)
 
 
+def behind_proxy() -> bool:
+    """Whether a proxy of ours is in front, whose forwarded headers may be trusted."""
+    return env_bool("DJANGO_BEHIND_PROXY", False)
+
+
 def secret_key() -> str:
     """DJANGO_SECRET_KEY, which must be set; outside debug mode it must also be strong."""
     key = os.environ.get("DJANGO_SECRET_KEY", "")

@@ -12,6 +12,7 @@ import dj_database_url
 
 from markup.environment import (
     BASE_DIR,
+    behind_proxy,
     debug,
     env_bool,
     env_int,
@@ -140,7 +141,7 @@ AXES_VERBOSE = False
 # Security: production defaults unless DEBUG is on or the operator opts out.
 
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
-BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+BEHIND_PROXY = behind_proxy()
 
 if BEHIND_PROXY:
     # Only a proxy we put in front may say the request came over HTTPS or from whom;

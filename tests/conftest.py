@@ -35,6 +35,18 @@ def prepared_site(tmp_path_factory):
 
 
 @pytest.fixture
+def unreachable_cache(settings):
+    """Django's Redis cache pointed where no Redis listens: every call fails to connect."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: connections refused
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+
+
+@pytest.fixture
 def now():
     """Freeze time at a known moment; the traveller can move it on."""
     with time_machine.travel(datetime(2026, 11, 24, 12, 0, tzinfo=UTC), tick=False) as t:

@@ -56,7 +56,7 @@ def postgres_server():
     try:
         psycopg.connect(url, connect_timeout=3).close()
     except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers at {url} ({error}); .ci/run starts one")
+        pytest.skip(f"no PostgreSQL server answers at {url} ({error}); bin/test starts one as root")
     return url
 
 
@@ -70,7 +70,7 @@ def redis_url():
     try:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except redis.RedisError as error:
-        pytest.skip(f"no Redis server answers at {url} ({error}); .ci/run starts one")
+        pytest.skip(f"no Redis server answers at {url} ({error}); bin/test starts one as root")
     return url
 
 

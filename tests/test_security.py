@@ -139,15 +139,7 @@ def test_readyz_answers_ok_when_database_and_cache_answer(client, db):
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_names_an_unreachable_cache(client, db, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            # Port 9 (discard) has no Redis on 127.0.0.1: connections are refused.
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 1},
-        }
-    }
+def test_readyz_names_an_unreachable_cache(client, db, unreachable_cache):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {
