@@ -45,7 +45,7 @@ def site(prepared_site):
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (.ci/run does)")
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (bin/test does, as root)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -3,7 +3,7 @@ front of two gunicorn instances that share one PostgreSQL database and one Redis
 
 PostgreSQL and Redis are taken from DATABASE_URL / REDIS_URL when they name servers,
 else from TEST_POSTGRES_URL / TEST_REDIS_URL, else from their standard local ports;
-.ci/run makes sure both answer.
+bin/test (as root) makes sure both answer.
 """
 
 import http.client
@@ -93,7 +93,7 @@ def production(tmp_path_factory, postgres_server, redis_url):
 def proxy_tools():
     for tool, package in (("nginx", "nginx-light"), ("openssl", "openssl")):
         if not (shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}")):
-            pytest.skip(f"{tool} is absent: apt-get install {package} (.ci/run does)")
+            pytest.skip(f"{tool} is absent: apt-get install {package} (bin/test does, as root)")
 
 
 @contextmanager
