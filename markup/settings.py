@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.urls import reverse
 
 from markup.environment import (
     BASE_DIR,
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "markup.middleware.HeadWithoutBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # ETag on every answer and 304 for a matching If-None-Match, cached pages included.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
     "markup.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Authors' pages, so the admin's "View on site", feeds and sitemaps find them.
+ABSOLUTE_URL_OVERRIDES = {
+    "auth.user": lambda user: reverse("posts:author", kwargs={"username": user.username})
+}
 # One cache shared by every app server when REDIS_URL is set; otherwise per process.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -258,6 +266,10 @@ LOGGING = {
 
 MARKUP_SITE_TITLE = env_str("MARKUP_SITE_TITLE", "markup")
 MARKUP_POSTS_PER_PAGE = env_int("MARKUP_POSTS_PER_PAGE", 10)
+MARKUP_SITE_DESCRIPTION = env_str(
+    "MARKUP_SITE_DESCRIPTION", "Writing published with markup, a Markdown publishing platform."
+)
 # Public pages are cached whole in the shared cache (posts/caching.py); a per-process
+MARKUP_FEED_ITEMS = env_int("MARKUP_FEED_ITEMS", 20)
 # cache cannot be told of changes made through another process, so no caching without one.
 MARKUP_PAGE_CACHE_SECONDS = env_int("MARKUP_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)

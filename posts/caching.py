@@ -26,7 +26,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
-CACHEABLE_QUERY_PARAMETERS = {"page"}
+CACHEABLE_QUERY_PARAMETERS = {"page", "p", "q"}
 
 
 def content_changed() -> None:
@@ -57,19 +57,27 @@ def cache_public_page(view):
             return HttpResponse(page["content"], content_type=page["content_type"])
         response = view(request, *args, **kwargs)
         if generation is not None and response.status_code == 200 and not response.streaming:
-            timeout = min(settings.MARKUP_PAGE_CACHE_SECONDS, _seconds_until_next_publication())
-            if timeout > 0:
-                page = {
-                    "content": response.content,
-                    "content_type": response["Content-Type"],
-                    # A page rendered before a change is never served after it, even
-                    # when it reaches the cache after the change did.
-                    "generation": generation,
-                    # Checked against the site's clock, not only left to the cache's
-                    # expiry, which runs on the cache server's clock.
-                    "valid_until": now + timeout,
-                }
-                _quietly(cache.set, key, page, timeout)
+
+            def store(response):
+                timeout = min(settings.MARKUP_PAGE_CACHE_SECONDS, _seconds_until_next_publication())
+                if timeout > 0:
+                    page = {
+                        "content": response.content,
+                        "content_type": response["Content-Type"],
+                        # A page rendered before a change is never served after it, even
+                        # when it reaches the cache after the change did.
+                        "generation": generation,
+                        # Checked against the site's clock, not only left to the cache's
+                        # expiry, which runs on the cache server's clock.
+                        "valid_until": now + timeout,
+                    }
+                    _quietly(cache.set, key, page, timeout)
+
+            # Class-based views answer with a TemplateResponse, rendered later.
+            if hasattr(response, "add_post_render_callback"):
+                response.add_post_render_callback(store)
+            else:
+                store(response)
         return response
 
     return cached_view

@@ -1,16 +1,17 @@
 import hashlib
+import uuid
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Q
+from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-
 from posts import rendering
 from posts.caching import content_changed
 
@@ -39,6 +40,24 @@ def rendered_fields(body: str) -> dict:
 def body_digest(body: str) -> str:
     """Identifies the body and pipeline version that ``body_html`` was rendered from."""
     return hashlib.sha256(f"{rendering.VERSION}\0{body}".encode()).hexdigest()
+
+
+class _FirstImageSource(HTMLParser):
+    source = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and self.source is None:
+            self.source = dict(attrs).get("src")
+
+
+def first_image_source(html: str) -> str | None:
+    """The ``src`` of the first ``<img>`` in rendered HTML, read as a browser would."""
+    start = html.find("<img")
+    if start == -1:
+        return None
+    parser = _FirstImageSource()
+    parser.feed(html[start:])
+    return parser.source
 
 
 def unique_slug(model, text: str, exclude_pk=None) -> str:
@@ -103,6 +122,19 @@ class PostQuerySet(models.QuerySet):
     def for_listing(self):
         return self.select_related("author").prefetch_related("tags")
 
+    def by_author(self, author):
+        return self.filter(author=author)
+
+    def month_counts(self):
+        """(month, number of posts) for every month with published posts, newest first."""
+        return (
+            self.published()
+            .annotate(month=TruncMonth("published_at"))
+            .values_list("month")
+            .annotate(count=Count("pk"))
+            .order_by("-month")
+        )
+
     # The bulk paths below keep body_html in step with body, like save() does.
 
     def update(self, **kwargs):
@@ -147,6 +179,8 @@ class Post(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
+    # Identifies the post for good (feed entry ids), whatever its slug becomes.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
         _("slug"),
@@ -238,6 +272,10 @@ class Post(models.Model):
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
 
+    def get_markdown_url(self):
+        """The post's Markdown twin: its source with front matter."""
+        return reverse("posts:markdown", kwargs={"slug": self.slug})
+
     def clean(self):
         # Before the constraints are validated: a published post needs a time.
         self._default_publication_time()
@@ -286,6 +324,42 @@ class Post(models.Model):
             return False
         baseline = max(self.published_at, self.created_at)
         return self.updated_at - baseline > timedelta(minutes=1)
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tags.all()]
+
+    @property
+    def first_image_url(self) -> str | None:
+        """The address of the first image the post shows, for link previews."""
+        return first_image_source(self.body_html)
+
+    def previous_post(self):
+        """The published post just older than this one."""
+        older = Q(published_at__lt=self.published_at) | Q(
+            published_at=self.published_at, pk__lt=self.pk
+        )
+        return Post.objects.published().filter(older).order_by("-published_at", "-pk").first()
+
+    def next_post(self):
+        """The published post just newer than this one."""
+        newer = Q(published_at__gt=self.published_at) | Q(
+            published_at=self.published_at, pk__gt=self.pk
+        )
+        return Post.objects.published().filter(newer).order_by("published_at", "pk").first()
+
+    def related_posts(self, count=3):
+        """Published posts sharing the most tags with this one, newest first among equals."""
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        if not tag_ids:
+            return []
+        return list(
+            Post.objects.published()
+            .filter(tags__in=tag_ids)
+            .exclude(pk=self.pk)
+            .annotate(shared_tags=Count("pk"))
+            .order_by("-shared_tags", "-published_at", "-pk")[:count]
+        )
 
     def publish(self):
         self.status = self.Status.PUBLISHED

@@ -1,13 +1,18 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+from django.views.generic.dates import MonthArchiveView, YearArchiveView
 
 from posts.caching import cache_public_page
 from posts.models import Post, Tag
+from posts.search import MAX_QUERY_LENGTH, clean_query, matching_posts
 
 
 @require_safe
@@ -27,15 +32,98 @@ def tag_detail(request, slug):
 
 @require_safe
 @cache_public_page
+def author_detail(request, username):
+    author = get_object_or_404(get_user_model(), username=username)
+    page = _page(request, Post.objects.published().by_author(author).for_listing())
+    if not page.paginator.count:
+        raise Http404(_("This author has published nothing yet."))
+    return render(request, "posts/author_detail.html", {"author": author, "page": page})
+
+
+@require_safe
+@cache_public_page
+def archive_index(request):
+    months = Post.objects.month_counts()
+    if not months:
+        raise Http404(_("Nothing has been published yet."))
+    years = {}
+    for month, count in months:
+        years.setdefault(month.year, []).append((month, count))
+    return render(request, "posts/archive_index.html", {"years": years})
+
+
+class PublishedArchiveMixin:
+    """What the date-based archive pages share: published posts only, paginated, 404 when empty."""
+
+    http_method_names = ["get", "head"]
+    date_field = "published_at"
+    # Emptiness is judged by the paginator's count, saving the queries Django's own
+    # check and its links to the previous and next periods would cost.
+    allow_empty = True
+    allow_future = False
+    make_object_list = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not context["paginator"].count:
+            raise Http404(_("Nothing was published in this period."))
+        return context
+
+    def get_queryset(self):
+        return Post.objects.published().for_listing()
+
+    def get_paginate_by(self, queryset):
+        return settings.MARKUP_POSTS_PER_PAGE
+
+
+class YearArchive(PublishedArchiveMixin, YearArchiveView):
+    template_name = "posts/archive_period.html"
+
+
+class MonthArchive(PublishedArchiveMixin, MonthArchiveView):
+    template_name = "posts/archive_period.html"
+    month_format = "%m"
+
+
+year_archive = cache_public_page(YearArchive.as_view())
+month_archive = cache_public_page(MonthArchive.as_view())
+
+
+@require_safe
+@cache_public_page
 def post_detail(request, slug):
-    posts = Post.objects.for_listing()
-    if not request.user.has_perm("posts.view_post"):
-        posts = posts.published()
-    post = get_object_or_404(posts, slug=slug)
-    response = render(request, "posts/post_detail.html", {"post": post})
+    post = _post_for(request, slug)
+    context = {"post": post}
+    if post.is_public:
+        context |= {
+            "previous_post": post.previous_post(),
+            "next_post": post.next_post(),
+            "related_posts": post.related_posts(),
+        }
+    response = render(request, "posts/post_detail.html", context)
     if not post.is_public:
         add_never_cache_headers(response)
     return response
+
+
+@require_safe
+@cache_public_page
+def post_markdown(request, slug):
+    post = _post_for(request, slug)
+    response = render(
+        request, "posts/post.md", {"post": post}, content_type="text/markdown; charset=utf-8"
+    )
+    if not post.is_public:
+        add_never_cache_headers(response)
+    return response
+
+
+def _post_for(request, slug):
+    """The post at this address: readers see published posts, staff drafts too."""
+    posts = Post.objects.for_listing()
+    if not request.user.has_perm("posts.view_post"):
+        posts = posts.published()
+    return get_object_or_404(posts, slug=slug)
 
 
 def _page(request, queryset):
@@ -44,3 +132,53 @@ def _page(request, queryset):
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404(_("There is no such page.")) from error
+
+
+@require_safe
+@cache_public_page
+def search(request):
+    words = clean_query(request.GET.get("q", ""))
+    page = _page(request, matching_posts(words)) if words else None
+    context = {
+        "words": words,
+        "page": page,
+        "page_query": urlencode({"q": words}),
+        "max_query_length": MAX_QUERY_LENGTH,
+    }
+    return render(request, "posts/search.html", context)
+
+
+@require_safe
+@cache_public_page
+def robots_txt(request):
+    sitemap_url = request.build_absolute_uri(reverse("posts:sitemap"))
+    rules = f"User-agent: *\nDisallow: /admin/\n\nSitemap: {sitemap_url}\n"
+    return HttpResponse(rules, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+@cache_public_page
+def llms_txt(request):
+    """The site for language models (llmstxt.org): its posts, linked to their Markdown twins."""
+    lines = [
+        f"# {_one_line(settings.MARKUP_SITE_TITLE)}",
+        "",
+        f"> {_one_line(settings.MARKUP_SITE_DESCRIPTION)}",
+        "",
+        "## Posts",
+        "",
+    ]
+    for post in Post.objects.published().only("title", "slug", "summary", "excerpt"):
+        twin = request.build_absolute_uri(post.get_markdown_url())
+        summary = f": {_one_line(post.teaser)}" if post.teaser else ""
+        lines.append(f"- [{_link_text(post.title)}]({twin}){summary}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _link_text(text: str) -> str:
+    """Text that cannot end a Markdown link early or start another."""
+    return _one_line(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")

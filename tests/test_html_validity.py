@@ -50,6 +50,12 @@ def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tm
         "home-page-2": client.get("/?page=2").text,
         "post": client.get(post.get_absolute_url()).text,
         "tag": client.get("/tags/guides/").text,
+        "author": client.get("/authors/ada/").text,
+        "archive": client.get("/archive/").text,
+        "archive-year": client.get(post.published_at.strftime("/archive/%Y/")).text,
+        "archive-month": client.get(post.published_at.strftime("/archive/%Y/%m/?page=2")).text,
+        "search": client.get("/search/?q=tour+or+second&page=2").text,
+        "search-prompt": client.get("/search/").text,
         "not-found": client.get("/nowhere/").text,
     }
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -25,9 +25,17 @@ def answers(client, make_post, staff):
     paths = [
         reverse("posts:list"),
         post.get_absolute_url(),
+        post.get_markdown_url(),
+        reverse("posts:author", kwargs={"username": post.author.username}),
+        reverse("posts:archive"),
+        reverse("posts:site-feed", kwargs={"filename": "atom.xml"}),
+        reverse("posts:sitemap"),
+        reverse("posts:robots"),
+        reverse("posts:llms"),
         "/no-such-page/",
         reverse("admin:login"),
         "/healthz",
+        reverse("posts:search") + "?q=headers",
     ]
     return {path: client.get(path) for path in paths}
 

@@ -1,9 +1,20 @@
+import json
 import math
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 register = template.Library()
+
+# Query parameters that name a different page; any other (tracking junk) is left out of
+# canonical addresses.
+CANONICAL_PARAMETERS = ("q", "page")
+# JSON inside <script> must not be able to close the element or open a comment.
+SCRIPT_SAFE_JSON = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
 
 
 @register.filter
@@ -16,3 +27,59 @@ def machine_time(value):
 def whole_minutes(value):
     """A timedelta in minutes, rounded up: "15" for 15 minutes, "1" for 10 seconds."""
     return max(1, math.ceil(value.total_seconds() / 60))
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    """``path`` as an absolute URL on the host the request came to."""
+    return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's absolute address without junk parameters (and without ``page=1``)."""
+    request = context["request"]
+    kept = [
+        (name, request.GET[name])
+        for name in CANONICAL_PARAMETERS
+        if request.GET.get(name) and (name, request.GET[name]) != ("page", "1")
+    ]
+    query = f"?{urlencode(kept)}" if kept else ""
+    return request.build_absolute_uri(request.path + query)
+
+
+@register.simple_tag(takes_context=True)
+def blog_posting(context, post):
+    """The post as schema.org ``BlogPosting`` JSON-LD, for search engines."""
+    request = context["request"]
+    author = post.author
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.teaser,
+        "datePublished": post.published_at,
+        "dateModified": post.updated_at,
+        "author": {
+            "@type": "Person",
+            "name": author.get_full_name() or author.get_username(),
+            "url": request.build_absolute_uri(author.get_absolute_url()),
+        },
+        "url": request.build_absolute_uri(post.get_absolute_url()),
+        "mainEntityOfPage": request.build_absolute_uri(post.get_absolute_url()),
+    }
+    if image := post.first_image_url:
+        data["image"] = request.build_absolute_uri(image)
+    return json_ld(data)
+
+
+def json_ld(data) -> str:
+    """Structured data in a ``<script type="application/ld+json">`` no text can break out of."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(SCRIPT_SAFE_JSON)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.filter
+def front_matter_value(value):
+    """A value for YAML front matter: JSON's quoting, which YAML 1.2 reads as is."""
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)

@@ -1,0 +1,180 @@
+"""Full-text search over published posts, on PostgreSQL and on SQLite.
+
+PostgreSQL: a weighted search vector (title A, summary B, body C) in a generated column
+with a GIN index (migration 0003), queried in ``websearch`` syntax with English stemming,
+ranked by ``ts_rank`` and excerpted by ``ts_headline``. SQLite: an FTS5 table over
+posts_post with the porter stemmer, kept in step by triggers; the reader's words become a
+quoted FTS5 query of the same meaning, ranked by ``bm25()`` with the same order of
+weights and excerpted by ``snippet()``. Either way the database marks matches with
+private-use characters, and ``marked_html`` escapes the text before turning those into
+``<mark>``.
+"""
+
+import re
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import F
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from posts.models import Post
+
+INDEX_NAME = "posts_post_search"
+# PostgreSQL's generated tsvector column (the Post model does not know it).
+DOCUMENT_COLUMN = "search_document"
+LANGUAGE = "english"
+# Longer queries are cut: a search box needs no more, and it bounds the work per query.
+MAX_QUERY_LENGTH = 200
+# Private-use characters: they mean nothing in text, and escape() leaves them alone.
+START, STOP = "\ue000", "\ue001"
+MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
+EXCERPT_WORDS = 30
+MARKERS = {"config": LANGUAGE, "start_sel": START, "stop_sel": STOP}
+EXCERPT = MARKERS | {"max_words": EXCERPT_WORDS, "min_words": EXCERPT_WORDS // 2}
+# Results show no body: sorting every match with it would carry it along.
+UNSHOWN_FIELDS = ("body", "body_html", "toc")
+# bm25() weights of title, summary and body, as PostgreSQL's default A, B and C weigh.
+SQLITE_WEIGHTS = (10.0, 4.0, 1.0)
+
+
+def clean_query(text: str) -> str:
+    """The reader's words with runs of spaces made one, cut to MAX_QUERY_LENGTH."""
+    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def matching_posts(words: str):
+    """Published posts matching ``words``, best first, for a Paginator.
+
+    Each post of a page gets ``marked_title`` and ``marked_excerpt``: safe HTML with the
+    matched words in ``<mark>``.
+    """
+    if connection.vendor == "postgresql":
+        return PostgresResults(words)
+    return SqliteResults(words)
+
+
+def marked_html(text: str) -> SafeString:
+    """Text with its match markers as ``<mark>``; everything else escaped."""
+    html = MARKED.sub(r"<mark>\1</mark>", escape(text))
+    return mark_safe(html.replace(START, "").replace(STOP, ""))
+
+
+def _excerpt(post, candidates) -> SafeString:
+    """The first candidate with a match in it, else the post's teaser."""
+    for text in candidates:
+        if text and START in text:
+            return marked_html(text)
+    return escape(post.teaser)
+
+
+class PostgresResults:
+    def __init__(self, words: str):
+        query = SearchQuery(words, search_type="websearch", config=LANGUAGE)
+        self.posts = (
+            Post.objects.published()
+            .select_related("author")
+            .defer(*UNSHOWN_FIELDS)
+            .alias(document=RawSQL(f'"posts_post"."{DOCUMENT_COLUMN}"', [], SearchVectorField()))
+            .filter(document=query)
+            .annotate(
+                rank=SearchRank(F("document"), query),
+                title_headline=SearchHeadline("title", query, highlight_all=True, **MARKERS),
+                summary_headline=SearchHeadline("summary", query, **EXCERPT),
+                body_headline=SearchHeadline("body", query, **EXCERPT),
+            )
+            .order_by("-rank", "-published_at", "-pk")
+        )
+
+    def count(self) -> int:
+        return self.posts.count()
+
+    def __getitem__(self, window):
+        posts = list(self.posts[window])
+        for post in posts:
+            post.marked_title = marked_html(post.title_headline)
+            post.marked_excerpt = _excerpt(post, [post.summary_headline, post.body_headline])
+        return posts
+
+
+class SqliteResults:
+    def __init__(self, words: str):
+        self.query = fts5_query(words)
+        weights = ", ".join(map(str, SQLITE_WEIGHTS))
+        # The FTS5 table has no model: extra() joins it (rowid is the post's id).
+        self.posts = (
+            Post.objects.published()
+            .select_related("author")
+            .defer(*UNSHOWN_FIELDS)
+            .extra(
+                tables=[INDEX_NAME],
+                where=[f"{INDEX_NAME}.rowid = posts_post.id", f"{INDEX_NAME} MATCH %s"],
+                params=[self.query],
+                select={"rank": f"bm25({INDEX_NAME}, {weights})"},
+                order_by=["rank", "-published_at", "-id"],
+            )
+        )
+
+    def count(self) -> int:
+        return self.posts.count() if self.query else 0
+
+    def __getitem__(self, window):
+        posts = list(self.posts[window]) if self.query else []
+        # Marked only for the page: snippet() in the ranking query would run for every match.
+        marked = self._marked([post.pk for post in posts])
+        for post in posts:
+            title, summary, body = marked[post.pk]
+            post.marked_title = marked_html(title)
+            post.marked_excerpt = _excerpt(post, [summary, body])
+        return posts
+
+    def _marked(self, ids) -> dict:
+        if not ids:
+            return {}
+        snippet = f"snippet({INDEX_NAME}, %s, %s, %s, '…', {EXCERPT_WORDS})"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, highlight({INDEX_NAME}, 0, %s, %s), {snippet}, {snippet} "
+                f"FROM {INDEX_NAME} WHERE {INDEX_NAME} MATCH %s "
+                f"AND rowid IN ({', '.join(['%s'] * len(ids))})",
+                [START, STOP, 1, START, STOP, 2, START, STOP, self.query, *ids],
+            )
+            return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+# A term: optionally negated, then a "quoted phrase" (closing quote optional) or a word.
+TERM = re.compile(r'(-?)(?:"([^"]*)"?|(\S+))')
+# FTS5's tokenizer keeps letters and digits only; a term without any matches nothing.
+WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+def fts5_query(words: str) -> str:
+    """The reader's words as an FTS5 query that means what PostgreSQL's websearch does.
+
+    Every word must match; "quoted words" match as a phrase; ``-word`` excludes; ``or``
+    separates alternatives, binding loosest: ``a or b c`` is ``a`` or (``b`` and ``c``).
+    Each term is quoted, so no FTS5 syntax in the words is ever interpreted. FTS5 has no
+    "everything but": an alternative with no required term is left out.
+    """
+    alternatives = [([], [])]
+    for match in TERM.finditer(words):
+        negated, phrase, word = match.groups()
+        if not negated and phrase is None and word.lower() == "or":
+            alternatives.append(([], []))
+            continue
+        text = word if phrase is None else phrase
+        if WORD_CHARACTER.search(text):
+            required, excluded = alternatives[-1]
+            (excluded if negated else required).append('"{}"'.format(text.replace('"', '""')))
+    return " OR ".join(_fts5_alternative(*terms) for terms in alternatives if terms[0])
+
+
+def _fts5_alternative(required: list[str], excluded: list[str]) -> str:
+    query = f"({' AND '.join(required)})"
+    return f"({query} NOT ({' OR '.join(excluded)}))" if excluded else query
