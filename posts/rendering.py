@@ -1,15 +1,19 @@
 """Markdown in, safe HTML out: the one door every piece of author Markdown goes through.
 
-The pipeline parses with markdown-it-py (CommonMark plus GFM tables, strikethrough,
-autolinks and task lists, footnotes and heading anchors), highlights fenced code with
-Pygments, and sanitizes the result with an nh3 allowlist. Every step is linear in the
-size of its input; the few inputs that would still blow up (deep nesting, output
-amplification) are refused with a ``ValueError`` an author can act on.
+The pipeline parses with markdown-it-py (CommonMark plus the GFM extensions as the GFM
+spec 0.29 and GitHub render them: tables, strikethrough, extended autolinks and task
+lists; footnotes and heading anchors), highlights fenced code with Pygments, and
+sanitizes the result with an nh3 allowlist. Every step is linear in the size of its
+input; the few inputs that would still blow up (deep nesting, output amplification) are
+refused with a ``ValueError`` an author can act on.
 """
 
+import itertools
 import math
 import re
+import string
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -17,9 +21,11 @@ from html import escape
 import nh3
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isLinkClose, isLinkOpen
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block import table as parse_table
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
@@ -30,7 +36,7 @@ from pygments.util import ClassNotFound
 
 # Bump when the HTML this module produces changes: stored posts are then re-rendered
 # by `manage.py migrate` (and `manage.py rerender_posts` does it on demand).
-VERSION = "1"
+VERSION = "2"
 
 # Pygments is fast on ordinary code but slow on huge blocks and very long lines;
 # above this size a block is shown as plain, escaped text.
@@ -55,7 +61,7 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
     "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "label", "li",
     "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small",
     "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "time", "tr", "u", "ul", "var", "wbr",
@@ -74,7 +80,7 @@ ALLOWED_ATTRIBUTES = {
     "del": {"cite", "datetime"},
     "details": {"open"},
     "img": {"src", "alt", "width", "height"},
-    "input": {"checked", "disabled"},
+    "input": {"checked", "disabled", "aria-label"},
     "ins": {"cite", "datetime"},
     "li": {"value"},
     "ol": {"start", "reversed", "type"},
@@ -100,6 +106,25 @@ PIPELINE_CLASSES = {
 LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
 # Lowercase only: the site's own templates use capitalised ids, which posts cannot clash with.
 SAFE_ID = re.compile(r"[\w-]{1,120}")
+
+# GFM's extended autolinks are addresses written without <>. A www. one starts a line or
+# follows whitespace or one of these characters.
+AUTOLINK_FOLLOWS = frozenset(" \t\n\v\f\r*_~(")
+# Left off the end of an autolink. The spec names the first eight; cmark-gfm, the renderer
+# GitHub runs, also leaves off quotes, so a quoted address is linked without them.
+AUTOLINK_TRAILING = frozenset("?!.,:*_~'\"")
+AUTOLINK_SCHEMES = ("https", "http")
+# No host name is longer (RFC 1035); the cap also keeps scanning linear when many "www."
+# follow each other inside one long run that is not a domain.
+MAX_DOMAIN_CHARS = 253
+ASCII_ALPHANUMERIC = frozenset(string.ascii_letters + string.digits)
+EMAIL_LOCAL_PART = ASCII_ALPHANUMERIC | frozenset(".+-_")
+# Host characters: neither whitespace nor punctuation, except "-", "_" and "." (non-ASCII
+# punctuation is cut off after matching).
+HOST_CHARACTERS = re.compile(r"[^\x00-\x20!-,/:-@\[-\^`{-~\s]*")
+HOST_PUNCTUATION = frozenset("-_.")
+# After the domain, an autolink runs to the next whitespace or "<".
+AUTOLINK_PATH = re.compile(r"[^ \t\n\v\f\r<]*")
 
 
 @dataclass(frozen=True)
@@ -246,6 +271,234 @@ def _table_within_limit(state: StateBlock, start_line: int, end_line: int, silen
     return matched
 
 
+def _autolink_www(state: StateInline, silent: bool) -> bool:
+    """GFM's extended www autolink: `www.` and a valid domain, linked over http."""
+    start, src = state.pos, state.src
+    if silent or state.linkLevel or not src.startswith("www.", start):
+        return False
+    if start > 0 and src[start - 1] not in AUTOLINK_FOLLOWS:
+        return False
+    return _push_autolink(state, start, start + len("www."), "http://")
+
+
+def _autolink_url(state: StateInline, silent: bool) -> bool:
+    """GFM's extended url autolink, found at the colon of `http://` or `https://`."""
+    colon, src = state.pos, state.src
+    if silent or state.linkLevel or not src.startswith("://", colon):
+        return False
+    # The scheme is the plain text just before the colon; like cmark-gfm, no letter may
+    # precede it, but punctuation may (a quoted or bracketed address is linked).
+    pending_end = state.pending[-len("https") - 1 :].lower()
+    scheme = next((name for name in AUTOLINK_SCHEMES if pending_end.endswith(name)), None)
+    if scheme is None:
+        return False
+    start = colon - len(scheme)
+    if start > 0 and src[start - 1] in string.ascii_letters:
+        return False
+    return _push_autolink(state, start, colon + len("://"), "")
+
+
+def _push_autolink(state: StateInline, start: int, domain_start: int, scheme: str) -> bool:
+    """Link the address at `start` if a valid domain follows `domain_start`."""
+    src, limit = state.src, state.posMax
+    domain_end = _domain_end(src, domain_start, limit)
+    if domain_end is None:
+        return False
+    end = _autolink_end(src, start, AUTOLINK_PATH.match(src, domain_end, limit).end())
+    if end <= domain_start:
+        return False
+    address = src[start:end]
+    href = state.md.normalizeLink(scheme + address)
+    if not state.md.validateLink(href):
+        return False
+    if state.pos > start:
+        # The scheme was already taken as plain text: it becomes the link's.
+        state.pending = state.pending[: start - state.pos]
+    _push_link(state.push, href, address)
+    state.pos = end
+    return True
+
+
+def _push_link(push, href: str, text: str) -> None:
+    link_open = push("link_open", "a", 1)
+    link_open.attrs = {"href": href}
+    link_open.markup, link_open.info = "linkify", "auto"
+    push("text", "", 0).content = text
+    link_close = push("link_close", "a", -1)
+    link_close.markup, link_close.info = "linkify", "auto"
+
+
+def _domain_end(src: str, start: int, limit: int) -> int | None:
+    """End of the valid domain at `start`: host characters in segments split by periods,
+    with no underscore in the last two segments."""
+    domain = HOST_CHARACTERS.match(src, start, min(limit, start + MAX_DOMAIN_CHARS + 1))[0]
+    if not domain.isascii():
+        domain = "".join(itertools.takewhile(_is_not_punctuation, domain))
+    last_two_segments = domain.rsplit(".", 2)[-2:]
+    if not domain or len(domain) > MAX_DOMAIN_CHARS or "_" in "".join(last_two_segments):
+        return None
+    return start + len(domain)
+
+
+def _is_not_punctuation(character: str) -> bool:
+    return character in HOST_PUNCTUATION or not unicodedata.category(character).startswith("P")
+
+
+def _autolink_end(src: str, start: int, end: int) -> int:
+    """GFM's extended autolink path validation: trailing punctuation, an entity-like
+    ending and unbalanced closing parentheses are left out of the link."""
+    opening, closing = src.count("(", start, end), src.count(")", start, end)
+    while end > start:
+        last = src[end - 1]
+        if last in AUTOLINK_TRAILING:
+            end -= 1
+        elif last == ";":
+            entity_start = end - 2
+            while entity_start > start and src[entity_start] in ASCII_ALPHANUMERIC:
+                entity_start -= 1
+            is_entity = entity_start < end - 2 and src[entity_start] == "&"
+            end = entity_start if is_entity else end - 1
+        elif last == ")" and closing > opening:
+            closing -= 1
+            end -= 1
+        else:
+            break
+    return end
+
+
+def _autolink_emails(state: StateCore) -> None:
+    """GFM's extended email autolink. Like cmark-gfm, it looks at text once inline
+    parsing is done, so `first_last@example.com` is linked whole, never inside a link."""
+    for inline in state.tokens:
+        if inline.type != "inline" or "@" not in inline.content or not inline.children:
+            continue
+        children, link_depth = [], 0
+        for token in inline.children:
+            if _opens_link(token):
+                link_depth += 1
+            elif _closes_link(token):
+                link_depth = max(link_depth - 1, 0)
+            if token.type == "text" and not link_depth and "@" in token.content:
+                children.extend(_link_emails(state.md, token))
+            else:
+                children.append(token)
+        inline.children = children
+
+
+def _opens_link(token: Token) -> bool:
+    html_link = token.type == "html_inline" and isLinkOpen(token.content)
+    return token.type == "link_open" or html_link
+
+
+def _closes_link(token: Token) -> bool:
+    html_link = token.type == "html_inline" and isLinkClose(token.content)
+    return token.type == "link_close" or html_link
+
+
+def _link_emails(markdown: MarkdownIt, text: Token) -> list[Token]:
+    tokens: list[Token] = []
+    level = text.level
+
+    def push(token_type: str, tag: str, nesting: int) -> Token:
+        nonlocal level
+        level += min(nesting, 0)
+        tokens.append(Token(token_type, tag, nesting, level=level))
+        level += max(nesting, 0)
+        return tokens[-1]
+
+    linked_to = 0
+    for start, end in _email_addresses(text.content):
+        href = markdown.normalizeLink("mailto:" + text.content[start:end])
+        if not markdown.validateLink(href):
+            continue
+        if start > linked_to:
+            push("text", "", 0).content = text.content[linked_to:start]
+        _push_link(push, href, text.content[start:end])
+        linked_to = end
+    if linked_to == 0:
+        return [text]
+    if linked_to < len(text.content):
+        push("text", "", 0).content = text.content[linked_to:]
+    return tokens
+
+
+def _email_addresses(text: str):
+    """(start, end) of each e-mail address: a local part of letters, digits and `.+-_`,
+    `@`, and a domain of letters, digits, `-` and `_` with at least one period. As in
+    cmark-gfm, the domain ends in a letter, so version numbers (`v1.2@3.4`) stay text."""
+    searched_to = 0
+    while (at := text.find("@", searched_to)) != -1:
+        start = at
+        while start > searched_to and text[start - 1] in EMAIL_LOCAL_PART:
+            start -= 1
+        end = _email_domain_end(text, at + 1)
+        if start < at and end is not None:
+            yield start, end
+            searched_to = end
+        else:
+            searched_to = at + 1
+
+
+def _email_domain_end(text: str, start: int) -> int | None:
+    end, periods = start, 0
+    while end < len(text):
+        character = text[end]
+        if character in ASCII_ALPHANUMERIC or character in "-_":
+            end += 1
+        elif character == "." and text[end + 1 : end + 2] in ASCII_ALPHANUMERIC:
+            periods += 1
+            end += 1
+        else:
+            break
+    another_at = text[end : end + 1] == "@"
+    if not periods or not text[end - 1].isalpha() or another_at:
+        return None
+    return end
+
+
+def _strike_with_del(state: StateCore) -> None:
+    """GFM marks struck-through text as deleted: <del>, where markdown-it writes <s>."""
+    for token in _all_tokens(state.tokens):
+        if token.type in ("s_open", "s_close"):
+            token.tag = "del"
+
+
+def _label_task_checkboxes(state: StateCore) -> None:
+    """Give each task-list checkbox an accessible name: the checkbox and the text of its
+    item's first paragraph share one <label>."""
+    tokens = state.tokens
+    for item, first, inline in zip(tokens, tokens[1:], tokens[2:], strict=False):
+        is_task = item.type == "list_item_open" and "checked" in item.meta
+        if is_task and first.type == "paragraph_open" and inline.children:
+            inline.children = [
+                Token("label_open", "label", 1),
+                _task_checkbox(item.meta.pop("checked")),
+                Token("text", "", 0, content=" "),
+                *inline.children,
+                Token("label_close", "label", -1),
+            ]
+
+
+def _render_list_item_open(renderer, tokens: list[Token], index: int, options, env) -> str:
+    """A task item without text of its own (empty, or starting with code or a list)
+    names its checkbox plainly."""
+    item = tokens[index]
+    html = renderer.renderToken(tokens, index, options, env)
+    if "checked" in item.meta:
+        checkbox = _task_checkbox(item.meta["checked"])
+        checkbox.attrSet("aria-label", "Task")
+        html += renderer.renderToken([checkbox], 0, options, env) + " "
+    return html
+
+
+def _task_checkbox(checked: bool) -> Token:
+    checkbox = Token("task_checkbox", "input", 0)
+    checkbox.attrs = {"class": "task-list-item-checkbox", "type": "checkbox", "disabled": ""}
+    if checked:
+        checkbox.attrSet("checked", "")
+    return checkbox
+
+
 def _align_cells_with_classes(state: StateCore) -> None:
     """Turn table alignment into classes: a strict CSP forbids inline styles."""
     for token in state.tokens:
@@ -351,10 +604,22 @@ def _word_count(tokens: list[Token]) -> int:
 def _build_markdown() -> MarkdownIt:
     markdown = MarkdownIt(
         "gfm-like2",
-        {"highlight": _highlight, "maxNesting": MAX_NESTING + 1},
+        {"highlight": _highlight, "maxNesting": MAX_NESTING + 1, "linkify": False},
     ).use(footnote_plugin)
     markdown.block.tokenize = _refuse_deep_nesting(markdown.block.tokenize)
     markdown.block.ruler.at("table", _table_within_limit, {"alt": ["paragraph", "reference"]})
+    # linkify-it-py links bare host names (example.com), misses addresses on unknown
+    # top-level domains and ends links by rules of its own; mdit-py-plugins' gfm_autolink
+    # follows GFM but takes quadratic time (seconds on 20 KB of ":" or ")"). Hence GFM's
+    # extended autolinks as rules of our own, each linear.
+    markdown.disable("linkify")
+    markdown.inline.add_terminator_char("w")
+    markdown.inline.ruler.after("linkify", "autolink_url", _autolink_url)
+    markdown.inline.ruler.after("autolink_url", "autolink_www", _autolink_www)
+    markdown.core.ruler.push("autolink_emails", _autolink_emails)
+    markdown.core.ruler.push("strike_with_del", _strike_with_del)
+    markdown.core.ruler.push("label_task_checkboxes", _label_task_checkboxes)
+    markdown.add_render_rule("list_item_open", _render_list_item_open)
     markdown.core.ruler.push("align_cells", _align_cells_with_classes)
     markdown.core.ruler.push("anchor_headings", _anchor_headings)
     markdown.core.ruler.push("limit_output_size", _limit_output_size)

@@ -52,8 +52,12 @@ def test_paragraphs_and_emphasis_follow_commonmark():
     )
 
 
-def test_strikethrough():
-    assertHTMLEqual(render_markdown("~~gone~~"), "<p><s>gone</s></p>")
+def test_strikethrough_marks_deleted_text_as_gfm_does():
+    assertHTMLEqual(render_markdown("~~gone~~"), "<p><del>gone</del></p>")
+    assertHTMLEqual(render_markdown("~gone~"), "<p><del>gone</del></p>")
+    assertHTMLEqual(
+        render_markdown("This will ~~~not~~~ strike."), "<p>This will ~~~not~~~ strike.</p>"
+    )
 
 
 def test_bare_addresses_become_links():
@@ -62,6 +66,76 @@ def test_bare_addresses_become_links():
         '<p>See <a href="https://example.com/page" rel="noopener noreferrer nofollow">'
         "https://example.com/page</a> now</p>",
     )
+
+
+AUTOLINKS = {
+    "www trailing period": (
+        "Visit www.example.com/a.b.",
+        'Visit <a href="http://www.example.com/a.b">www.example.com/a.b</a>.',
+    ),
+    "balanced parentheses": (
+        "(see www.example.com/q=(x)))",
+        '(see <a href="http://www.example.com/q=(x)">www.example.com/q=(x)</a>))',
+    ),
+    "inner parentheses": (
+        "www.google.com/search?q=(business))+ok",
+        '<a href="http://www.google.com/search?q=(business))+ok">'
+        "www.google.com/search?q=(business))+ok</a>",
+    ),
+    "entity-like ending": (
+        "www.example.com/search?q=a&hl;",
+        '<a href="http://www.example.com/search?q=a">www.example.com/search?q=a</a>&amp;hl;',
+    ),
+    "quoted url": (
+        '"https://example.com/page"',
+        '"<a href="https://example.com/page">https://example.com/page</a>"',
+    ),
+    "upper-case scheme": (
+        "HTTPS://EXAMPLE.COM",
+        '<a href="HTTPS://EXAMPLE.COM">HTTPS://EXAMPLE.COM</a>',
+    ),
+    "host with port": (
+        "http://localhost:8000/admin",
+        '<a href="http://localhost:8000/admin">http://localhost:8000/admin</a>',
+    ),
+    "email": ("foo@bar.baz", '<a href="mailto:foo@bar.baz">foo@bar.baz</a>'),
+    "email with plus": (
+        "hello+xyz@mail.example.",
+        '<a href="mailto:hello+xyz@mail.example">hello+xyz@mail.example</a>.',
+    ),
+    "email with underscore": (
+        "first_last@example.com",
+        '<a href="mailto:first_last@example.com">first_last@example.com</a>',
+    ),
+    "mailto prefix": ("mailto:a@b.co", 'mailto:<a href="mailto:a@b.co">a@b.co</a>'),
+}
+NOT_AUTOLINKS = {
+    "bare host": "see example.com today",
+    "www inside a word": "awww.example.com",
+    "scheme inside a word": "xhttp://example.com",
+    "underscore in the last segments": "www.exa_mple.com",
+    "ftp": "ftp://example.com",
+    "email ending in a hyphen": "a@b.c-",
+    "email without a period": "a@localhost",
+    "version numbers": "v1.2@3.4",
+    "code span": "`www.example.com`",
+}
+
+
+@pytest.mark.parametrize(("source", "linked"), AUTOLINKS.values(), ids=AUTOLINKS.keys())
+def test_bare_addresses_are_linked_as_gfm_says(source, linked):
+    html = render_markdown(source).replace(f' rel="{rendering.LINK_REL}"', "")
+    assert html == f"<p>{linked}</p>\n"
+
+
+@pytest.mark.parametrize("source", NOT_AUTOLINKS.values(), ids=NOT_AUTOLINKS.keys())
+def test_text_that_is_no_gfm_autolink_stays_text(source):
+    assert "<a " not in render_markdown(source)
+
+
+def test_autolinks_are_not_nested_in_links():
+    html = render_markdown("[www.example.com and a@b.co](/x) <a href='/y'>c@d.co http://e.org</a>")
+    assert [tag for tag, _ in Inventory(html).elements] == ["p", "a", "a"]
 
 
 def test_links_get_rel_against_tabnabbing_and_link_spam():
@@ -78,18 +152,34 @@ def test_tables_with_alignment_use_classes_not_styles():
     assert "style" not in html
 
 
-def test_task_lists_render_read_only_checkboxes():
+def test_task_lists_render_read_only_checkboxes_named_by_their_text():
     html = render_markdown("- [x] done\n- [ ] todo")
     assertInHTML(
-        '<li class="task-list-item"><input class="task-list-item-checkbox" checked '
-        'type="checkbox" disabled> done</li>',
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" checked '
+        'type="checkbox" disabled> done</label></li>',
         html,
     )
     assertInHTML(
-        '<li class="task-list-item"><input class="task-list-item-checkbox" '
-        'type="checkbox" disabled> todo</li>',
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'type="checkbox" disabled> todo</label></li>',
         html,
     )
+
+
+def test_task_checkbox_in_a_loose_list_is_labelled_by_its_first_paragraph():
+    html = render_markdown("- [x] *done*\n\n  details\n\n- [ ] todo")
+    assertInHTML(
+        '<li class="task-list-item"><p><label><input class="task-list-item-checkbox" checked '
+        'type="checkbox" disabled> <em>done</em></label></p><p>details</p></li>',
+        html,
+    )
+
+
+def test_task_checkbox_without_text_of_its_own_is_still_named():
+    html = render_markdown("- [ ] \n- [x] - nested")
+    checkboxes = [attrs for tag, attrs in Inventory(html).elements if tag == "input"]
+    assert [attrs.get("aria-label") for attrs in checkboxes] == ["Task", "Task"]
+    assert "<label>" not in html
 
 
 def test_footnotes_link_both_ways():
@@ -268,7 +358,10 @@ def test_every_demo_feature_survives_sanitizing():
         '<span class="k">',
         'class="header-anchor"',
         'id="fn1"',
-        'class="task-list-item-checkbox"',
+        '<label><input class="task-list-item-checkbox"',
+        "<del>",
+        '<a href="http://www.python.org"',
+        '<a href="mailto:editor@example.com"',
         "<table>",
         '<img src="/static/img/pipeline.svg"',
         "<details>",
@@ -291,6 +384,17 @@ PATHOLOGICAL = {
     "backtick runs": "".join("`" * i + "a" for i in range(1, 400)),
     "unclosed links": "[a](" * 20_000,
     "html tags": "<a " * 30_000,
+    "www runs": "www." * 12_500,
+    "www after underscores": "www._" * 10_000 + "!",
+    "spaced www": "www. " * 10_000,
+    "at signs": "@" * 50_000,
+    "addresses without domains": "a@" * 25_000,
+    "open parentheses": "(" * 50_000,
+    "closing parentheses after a link": "www.example.com/" + ")" * 50_000,
+    "tildes": "~" * 50_000,
+    "strikethrough openers": "~~a " * 12_500,
+    "colons": ":" * 50_000,
+    "schemes": " http:" * 10_000,
 }
 
 
@@ -351,6 +455,10 @@ MARKDOWN_ALPHABET = st.sampled_from(
         "<img src=",
         "data:",
         "&#106;",
+        "www.",
+        "http://",
+        "@b.c",
+        "a_",
     ]
 )
 
