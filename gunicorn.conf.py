@@ -13,7 +13,7 @@ from gunicorn import glogging
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from markup import environment  # noqa: E402
-from markup.log_format import OneLineFormatter  # noqa: E402
+from markup.log_format import OneLineFormatter, client_address  # noqa: E402
 
 # Refuse to start, before any worker forks, when Django's settings would refuse: the
 # operator sees one line naming the variable instead of every worker failing to boot.
@@ -63,7 +63,8 @@ forwarded_allow_ips = env(
 )
 
 # Access lines to stdout, errors to stderr, in Django's one-line format (markup.log_format);
-# %(M)s is the request time in milliseconds.
+# %(h)s is the client's address, from X-Forwarded-For when a trusted proxy passed the
+# request on (OneLineLogger.atoms); %(M)s is the request time in milliseconds.
 accesslog = env("ACCESS_LOG", "-")
 errorlog = env("ERROR_LOG", "-")
 loglevel = env("LOG_LEVEL", "info")
@@ -71,13 +72,23 @@ access_log_format = env("ACCESS_LOG_FORMAT", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms 
 
 
 class OneLineLogger(glogging.Logger):
-    """gunicorn's logger, writing markup's one-line format wherever its logs go."""
+    """gunicorn's logger, writing markup's one-line format wherever its logs go, and
+    naming the client, not the proxy, in access lines."""
 
     def setup(self, cfg):
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.setFormatter(OneLineFormatter())
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["h"] = client_address(
+            environ.get("REMOTE_ADDR", ""),
+            environ.get("HTTP_X_FORWARDED_FOR", ""),
+            self.cfg.forwarded_allow_ips,
+        )
+        return atoms
 
 
 logger_class = OneLineLogger

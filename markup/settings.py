@@ -56,12 +56,13 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "markup.middleware.CrossOriginResourcePolicyMiddleware",
     "markup.health.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "markup.middleware.HeadWithoutBodyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     # ETag on every answer and 304 for a matching If-None-Match, cached pages included.
     "django.middleware.http.ConditionalGetMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "markup.middleware.RejectNulCharactersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,11 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when the server is away, rather than hang a worker until gunicorn kills it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 # Authors' pages, so the admin's "View on site", feeds and sitemaps find them.
 ABSOLUTE_URL_OVERRIDES = {
     "auth.user": lambda user: reverse("posts:author", kwargs={"username": user.username})
 }
+
 # One cache shared by every app server when REDIS_URL is set; otherwise per process.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
@@ -265,11 +266,11 @@ LOGGING = {
 # markup
 
 MARKUP_SITE_TITLE = env_str("MARKUP_SITE_TITLE", "markup")
-MARKUP_POSTS_PER_PAGE = env_int("MARKUP_POSTS_PER_PAGE", 10)
 MARKUP_SITE_DESCRIPTION = env_str(
     "MARKUP_SITE_DESCRIPTION", "Writing published with markup, a Markdown publishing platform."
 )
-# Public pages are cached whole in the shared cache (posts/caching.py); a per-process
+MARKUP_POSTS_PER_PAGE = env_int("MARKUP_POSTS_PER_PAGE", 10)
 MARKUP_FEED_ITEMS = env_int("MARKUP_FEED_ITEMS", 20)
+# Public pages are cached whole in the shared cache (posts/caching.py); a per-process
 # cache cannot be told of changes made through another process, so no caching without one.
 MARKUP_PAGE_CACHE_SECONDS = env_int("MARKUP_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)

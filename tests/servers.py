@@ -158,9 +158,11 @@ def fetch(url: str):
         return error.code, error.headers, error.read().decode()
 
 
-NGINX_SITE = BASE_DIR / "deploy" / "nginx" / "markup.conf"
+# The shipped site: plain HTTP, then HTTPS (deploy/install enables the second once a
+# certificate exists).
+NGINX_SITES = [BASE_DIR / "deploy" / "nginx" / f for f in ("markup.conf", "markup-https.conf")]
 
-# What the shipped site file says, and what a test on 127.0.0.1 puts in its place.
+# What the shipped site files say, and what a test on 127.0.0.1 puts in their place.
 NGINX_SITE_VALUES = {
     "listen 80 default_server;": "listen 127.0.0.1:{http_port} default_server;",
     "listen [::]:80 default_server;": "",
@@ -170,9 +172,12 @@ NGINX_SITE_VALUES = {
     "listen [::]:80;": "",
     "listen 443 ssl http2;": "listen 127.0.0.1:{https_port} ssl http2;",
     "listen [::]:443 ssl http2;": "",
-    "server_name blog.example.com;": "server_name 127.0.0.1;",
+    # A name, not an address: clients send it in TLS (SNI), which the site requires.
+    "server_name blog.example.com;": "server_name localhost;",
     "/etc/letsencrypt/live/blog.example.com/fullchain.pem": "{folder}/cert.pem",
     "/etc/letsencrypt/live/blog.example.com/privkey.pem": "{folder}/key.pem",
+    "/etc/nginx/snippets/": "{folder}/",
+    "/var/www/letsencrypt": "{folder}/letsencrypt",
     "/srv/markup/staticfiles/": "{static_root}/",
     "    server 127.0.0.1:8000 max_fails=1 fail_timeout=10s;": "{upstream_servers}",
 }
@@ -200,10 +205,10 @@ http {{
 
 
 def tls_certificate(folder: Path) -> Path:
-    """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem in folder)."""
+    """A self-signed certificate for localhost and 127.0.0.1 (cert.pem, key.pem in folder)."""
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
         + ["-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
         check=True,
         capture_output=True,
@@ -213,25 +218,45 @@ def tls_certificate(folder: Path) -> Path:
 
 
 def nginx_site(folder: Path, static_root: Path, app_urls: list[str], **ports: int) -> str:
-    """deploy/nginx/markup.conf with this machine's ports, certificate and app servers."""
-    site = NGINX_SITE.read_text()
+    """deploy/nginx's site files with this machine's ports, certificate and app servers."""
+    site = "\n".join(path.read_text() for path in NGINX_SITES)
     upstream_servers = "\n".join(
         f"    server {url.removeprefix('http://')} max_fails=1 fail_timeout=10s;"
         for url in app_urls
     )
     values = {"folder": folder, "static_root": static_root, "upstream_servers": upstream_servers}
     for shipped, replacement in NGINX_SITE_VALUES.items():
-        assert shipped in site, f"{NGINX_SITE.name} no longer says {shipped!r}"
+        assert shipped in site, f"deploy/nginx no longer says {shipped!r}"
         site = site.replace(shipped, replacement.format(**values, **ports))
     return site
 
 
+def nginx_headers(folder: Path, environment: dict) -> None:
+    """The header snippets deploy/install writes, from the app servers' settings."""
+    finished = subprocess.run(
+        [sys.executable, "deploy/nginx_headers.py", str(folder)],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if finished.returncode:
+        raise RuntimeError(f"deploy/nginx_headers.py failed:\n{finished.stderr}")
+
+
 @contextmanager
-def nginx(folder: Path, static_root: Path, app_urls: list[str]):
-    """Real nginx in front of app_urls; yields (http_url, https_url)."""
+def nginx(folder: Path, static_root: Path, app_urls: list[str], environment: dict | None = None):
+    """Real nginx in front of app_urls, serving https://localhost; yields (http_url,
+    https_url). The headers it adds come from environment's settings (by default
+    production's, over HTTPS)."""
     executable = shutil.which("nginx") or "/usr/sbin/nginx"
     ports = {"http_port": free_port(), "https_port": free_port()}
     tls_certificate(folder)
+    if environment is None:
+        environment = site_environment(f"sqlite:///{folder / 'unused.sqlite3'}", static_root)
+        environment["DJANGO_HTTPS"] = "1"
+    nginx_headers(folder, environment)
     # As root, nginx's workers would run as nobody and could not read pytest's folders.
     user = "user root;" if os.geteuid() == 0 else ""
     site = nginx_site(folder, static_root, app_urls, **ports)
@@ -243,7 +268,7 @@ def nginx(folder: Path, static_root: Path, app_urls: list[str]):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    http_url = f"http://127.0.0.1:{ports['http_port']}"
+    http_url = f"http://localhost:{ports['http_port']}"
     try:
         deadline = time.monotonic() + 10
         while not port_open(ports["https_port"]):
@@ -251,7 +276,7 @@ def nginx(folder: Path, static_root: Path, app_urls: list[str]):
                 process.kill()
                 raise RuntimeError(f"nginx did not start:\n{output.read_text()}")
             time.sleep(0.05)
-        yield http_url, f"https://127.0.0.1:{ports['https_port']}"
+        yield http_url, f"https://localhost:{ports['https_port']}"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import threading
 import time
@@ -36,14 +37,23 @@ from tests.servers import (
 pytestmark = pytest.mark.server
 
 EDITOR_PASSWORD = "a long editor password 7"
+# What the MDN HTTP Observatory scores, as Django sends it over HTTPS.
+OBSERVATORY_HEADERS = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+# Sent by nginx for the answers it gives itself, with the values Django sends.
 SECURITY_HEADERS = (
-    "Strict-Transport-Security",
+    *OBSERVATORY_HEADERS,
     "Content-Security-Policy",
-    "X-Content-Type-Options",
-    "X-Frame-Options",
-    "Referrer-Policy",
     "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
 )
+# A second loopback address: through nginx, the client gunicorn's log should name.
+CLIENT_ADDRESS = "127.0.0.2"
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +111,7 @@ def two_app_servers_behind_nginx(environment: dict, folder: Path):
     with (
         gunicorn(environment, folder) as (a_url, a_process),
         gunicorn(environment, folder) as (b_url, _),
-        nginx(folder, folder / "static", [a_url, b_url]) as (http_url, https_url),
+        nginx(folder, folder / "static", [a_url, b_url], environment) as (http_url, https_url),
     ):
         yield {
             "a": a_url,
@@ -125,20 +135,25 @@ class Client:
     """A minimal HTTP client: keeps cookies, never follows redirects.
 
     ``proxy_says_https`` adds the header nginx adds, for talking to an app server as
-    the proxy would.
+    the proxy would; ``address`` is a local address to connect from.
     """
 
-    def __init__(self, certificate=None, proxy_says_https=False):
+    def __init__(self, certificate=None, proxy_says_https=False, address=None):
         self.context = ssl.create_default_context(cafile=certificate) if certificate else None
         self.proxy_says_https = proxy_says_https
+        self.source = (address, 0) if address else None
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, url: str, form: dict | None = None, headers=None):
         parts = urlsplit(url)
         if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(parts.netloc, timeout=15, context=self.context)
+            connection = http.client.HTTPSConnection(
+                parts.netloc, timeout=15, context=self.context, source_address=self.source
+            )
         else:
-            connection = http.client.HTTPConnection(parts.netloc, timeout=15)
+            connection = http.client.HTTPConnection(
+                parts.netloc, timeout=15, source_address=self.source
+            )
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -222,8 +237,86 @@ def test_pages_are_served_through_nginx_over_https(cluster):
     assert "Welcome to markup" in response.text
     assert response.headers["Server"] == "nginx"  # no gunicorn, no version
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-    for header in (*SECURITY_HEADERS, "Permissions-Policy"):
-        assert header in response.headers, header
+    assert_security_headers(response)
+
+
+def assert_security_headers(response, expected: dict | None = None):
+    """Each security header once, with Django's value; the Observatory's as it wants them."""
+    for header in SECURITY_HEADERS:
+        assert len(response.headers.get_all(header) or []) == 1, header
+        if expected:
+            assert parts(response.headers[header]) == parts(expected[header]), header
+    for header, value in OBSERVATORY_HEADERS.items():
+        assert response.headers[header] == value, header
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def parts(value: str) -> set[str]:
+    """A header's directives, whatever their order (django-csp's varies between processes)."""
+    return {part.strip() for part in value.split(";")}
+
+
+def public_paths(client: "Client", base_url: str) -> set[str]:
+    """The home page and every page, feed and static file it links to on this site."""
+    home = client.get(f"{base_url}/").text
+    links = re.findall(r'(?:href|src)="(/[^/"][^"]*)"', home)
+    return {"/", *(link.replace("&amp;", "&") for link in links)}
+
+
+def test_every_answer_through_nginx_carries_the_observatory_headers(cluster):
+    client = Client(cluster["certificate"])
+    page = client.get(f"{cluster['https']}/")
+    django_values = {header: page.headers[header] for header in SECURITY_HEADERS}
+    paths = public_paths(client, cluster["https"])
+    assert any(path.startswith("/static/") for path in paths)
+    assert any(path.startswith("/posts/") for path in paths)
+    missing = {"/no-such-page/", "/static/no-such-file.css"}
+    for path in sorted(paths | missing):
+        response = client.get(f"{cluster['https']}{path}")
+        assert response.status == (404 if path in missing else 200), path
+        assert_security_headers(response, django_values)
+    too_large = client.post(f"{cluster['https']}/admin/login/", {"body": "x" * 2_000_000})
+    assert too_large.status == 413
+    assert_security_headers(too_large, django_values)
+
+
+def test_tls_for_other_host_names_is_refused_in_the_handshake(cluster):
+    context = ssl.create_default_context(cafile=cluster["certificate"])
+    port = urlsplit(cluster["https"]).port
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as connection,
+        pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"),
+    ):
+        context.wrap_socket(connection, server_hostname="scanner.example")
+
+
+def test_gunicorns_access_log_names_the_client_behind_nginx(cluster):
+    client = Client(cluster["certificate"], address=CLIENT_ADDRESS)
+    response = client.get(f"{cluster['https']}/?from=log-test", **{"X-Forwarded-For": "10.6.6.6"})
+    assert response.status == 200
+    assert f' {CLIENT_ADDRESS} "GET /?from=log-test HTTP/1.1" 200 ' in access_line(
+        cluster, "log-test"
+    )
+
+
+def test_gunicorn_believes_forwarded_addresses_only_from_its_proxy(cluster):
+    client = Client(proxy_says_https=True, address=CLIENT_ADDRESS)
+    spoofed = {"X-Forwarded-For": "10.6.6.6"}
+    assert client.get(f"{cluster['a']}/healthz?from=spoof-test", **spoofed).status == 200
+    assert f' {CLIENT_ADDRESS} "GET /healthz?from=spoof-test' in access_line(cluster, "spoof-test")
+
+
+def access_line(cluster, marker: str) -> str:
+    """The app servers' access line for the request with ?from=marker; gunicorn writes
+    it just after the answer."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for log in cluster["folder"].glob("gunicorn-*.log"):
+            for line in log.read_text().splitlines():
+                if f"from={marker} " in line:
+                    return line
+        time.sleep(0.1)
+    raise AssertionError(f"no access line for ?from={marker}")
 
 
 def test_nginx_closes_requests_for_other_host_names_unanswered(cluster):
@@ -244,8 +337,6 @@ def test_static_files_are_served_by_nginx_with_long_caching(cluster):
     assert response.headers["Content-Type"] == "text/css"
     assert response.headers["Content-Encoding"] == "gzip"
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    for header in SECURITY_HEADERS:
-        assert header in response.headers, header
     unhashed = client.get(f"{cluster['https']}/static/favicon.svg")
     assert unhashed.status == 200
     assert unhashed.headers["Cache-Control"] == "public, max-age=3600"
@@ -293,7 +384,7 @@ def test_password_guessing_through_nginx_is_throttled_even_with_spoofed_addresse
 def test_plain_http_is_sent_to_https(cluster):
     response = Client().get(f"{cluster['http']}/posts/welcome-to-markup/")
     assert response.status == 301
-    assert response.headers["Location"].startswith("https://127.0.0.1")
+    assert response.headers["Location"].startswith("https://localhost/")
     assert response.headers["Location"].endswith("/posts/welcome-to-markup/")
 
 
@@ -415,6 +506,11 @@ def test_a_graceful_restart_loses_no_requests(production):
         for _ in range(2):
             os.kill(process.pid, signal.SIGHUP)
             time.sleep(1.5)
+        # On a busy machine fresh workers answer their first requests slowly: read on
+        # until enough requests have come back, through the new workers too.
+        deadline = time.monotonic() + 60
+        while len(statuses) < 100 and time.monotonic() < deadline:
+            time.sleep(0.1)
         stop.set()
         for reader in readers:
             reader.join(timeout=30)

@@ -24,10 +24,6 @@ from posts.search import (
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("posts:search")
-on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 index")
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="PostgreSQL's full-text search"
-)
 
 
 def found(client, words, **parameters) -> list[str]:
@@ -333,7 +329,7 @@ def test_the_index_follows_publication(client, make_post):
 # The index itself, as the migration made it.
 
 
-@on_sqlite
+@pytest.mark.sqlite
 def test_sqlite_has_the_fts5_table_and_its_triggers():
     with connection.cursor() as cursor:
         cursor.execute(
@@ -346,7 +342,7 @@ def test_sqlite_has_the_fts5_table_and_its_triggers():
         assert ("trigger", f"{INDEX_NAME}_{event}") in found_objects, event
 
 
-@on_sqlite
+@pytest.mark.sqlite
 def test_sqlite_index_matches_the_posts_after_every_kind_of_write(make_post, author):
     post = make_post(title="Comet", body="first words")
     post.body = "second words"
@@ -361,14 +357,14 @@ def test_sqlite_index_matches_the_posts_after_every_kind_of_write(make_post, aut
         )
 
 
-@on_sqlite
+@pytest.mark.sqlite
 def test_sqlite_searches_through_the_fts5_index(make_post):
     plan = matching_posts("comet").posts.explain()
     assert f"SCAN {INDEX_NAME} VIRTUAL TABLE INDEX" in plan
     assert "SEARCH posts_post USING INTEGER PRIMARY KEY" in plan
 
 
-@on_postgresql
+@pytest.mark.postgresql
 def test_postgresql_has_the_weighted_generated_column_and_its_gin_index():
     with connection.cursor() as cursor:
         cursor.execute(
@@ -389,7 +385,7 @@ def test_postgresql_has_the_weighted_generated_column_and_its_gin_index():
     assert index.endswith(f"USING gin ({DOCUMENT_COLUMN})")
 
 
-@on_postgresql
+@pytest.mark.postgresql
 def test_postgresql_searches_through_the_gin_index(make_post):
     post = make_post(title="Comet")
     with connection.cursor() as cursor:

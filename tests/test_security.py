@@ -46,6 +46,7 @@ def test_every_answer_carries_the_security_headers(answers):
         assert response["Referrer-Policy"] == "same-origin", path
         assert response["X-Frame-Options"] == "DENY", path
         assert response["Cross-Origin-Opener-Policy"] == "same-origin", path
+        assert response["Cross-Origin-Resource-Policy"] == "same-origin", path
         assert "camera=()" in response["Permissions-Policy"], path
         assert "geolocation=()" in response["Permissions-Policy"], path
 
