@@ -6,12 +6,13 @@ from html.parser import HTMLParser
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Lower, RowNumber, TruncMonth
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
 from posts import rendering
 from posts.caching import content_changed
 
@@ -138,6 +139,9 @@ class PostQuerySet(models.QuerySet):
     # The bulk paths below keep body_html in step with body, like save() does.
 
     def update(self, **kwargs):
+        # No revisions here: update() is also how migrations (historical models, perhaps
+        # no revisions table yet) and re-rendering write, and it cannot say who changed
+        # what. The admin's bulk actions go through publish() and unpublish(), which do.
         # bulk_update() arrives here with rendered fields it computed per post.
         if "body" in kwargs and not set(RENDERED_FIELDS) <= kwargs.keys():
             body = kwargs["body"]
@@ -361,15 +365,46 @@ class Post(models.Model):
             .order_by("-shared_tags", "-published_at", "-pk")[:count]
         )
 
-    def publish(self):
-        self.status = self.Status.PUBLISHED
-        if self.published_at is None or self.published_at > timezone.now():
-            self.published_at = timezone.now()
-        self.save(update_fields=["status", "published_at", "updated_at"])
+    # publish() and unpublish() write only the publication fields, on the row as it is
+    # now (locked), so they never undo an author's edit saved meanwhile.
 
-    def unpublish(self):
-        self.status = self.Status.DRAFT
-        self.save(update_fields=["status", "updated_at"])
+    def publish(self, by=None):
+        with transaction.atomic():
+            self.refresh_from_db(from_queryset=Post.objects.select_for_update())
+            self.status = self.Status.PUBLISHED
+            if self.published_at is None or self.published_at > timezone.now():
+                self.published_at = timezone.now()
+            self.save(update_fields=["status", "published_at", "updated_at"])
+            self.record_revision(by)
+
+    def unpublish(self, by=None):
+        with transaction.atomic():
+            self.refresh_from_db(from_queryset=Post.objects.select_for_update())
+            self.status = self.Status.DRAFT
+            self.save(update_fields=["status", "updated_at"])
+            self.record_revision(by)
+
+    def record_revision(self, by=None) -> "Revision | None":
+        """Keep the post's content as a new revision, unless the latest one holds it already.
+
+        Called by whoever has finished writing, tags included (the admin sets tags after
+        save()), rather than by save() itself.
+        """
+        revision = Revision.of(self, created_by=by)
+        latest = self.revisions.first()
+        if latest is not None and latest.content == revision.content:
+            return None
+        revision.save()
+        return revision
+
+    def lock_for_edit(self, base_revision_id: int | None) -> "Revision | None":
+        """Lock the post until the transaction ends; a revision newer than the base, if any.
+
+        ``base_revision_id`` is the latest revision when the editor opened the form.
+        """
+        list(Post.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+        latest = self.revisions.select_related("created_by").first()
+        return latest if latest is not None and latest.pk != base_revision_id else None
 
     def _render(self) -> dict:
         """Render the body once per body text, however often clean() and save() ask."""
@@ -402,3 +437,90 @@ class Post(models.Model):
         saved = Post.objects.filter(pk=self.pk).published().values("slug").first()
         self._saved_slug = saved["slug"] if saved else None
         return saved is not None and self.slug != saved["slug"]
+
+
+class RevisionQuerySet(models.QuerySet):
+    def beyond_newest(self, keep: int):
+        """Each post's revisions except its ``keep`` newest."""
+        ranked = self.annotate(
+            rank=Window(RowNumber(), partition_by="post", order_by=F("pk").desc())
+        )
+        return self.filter(pk__in=ranked.filter(rank__gt=keep).values("pk"))
+
+
+class Revision(models.Model):
+    """A post's content as one save left it. The newest revision is the current content."""
+
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("body"), blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Post.Status)
+    published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("saved"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        # Newest first by id: the clocks of several app servers may disagree, ids do not.
+        ordering = ["-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self):
+        saved_at = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"“{self.title}” of {saved_at}"
+
+    @classmethod
+    def of(cls, post: Post, created_by=None) -> "Revision":
+        return cls(
+            post=post,
+            title=post.title,
+            summary=post.summary,
+            body=post.body,
+            tags=sorted(tag.name for tag in post.tags.all()),
+            status=post.status,
+            published_at=post.published_at,
+            created_by=created_by,
+        )
+
+    @property
+    def content(self) -> tuple:
+        """What a revision keeps, to tell whether a save changed anything."""
+        # To the second, as the admin shows and sends the time back.
+        published_at = self.published_at and self.published_at.replace(microsecond=0)
+        return (self.title, self.summary, self.body, self.tags, self.status, published_at)
+
+    @property
+    def saved_by_name(self) -> str:
+        if self.created_by is None:
+            return str(_("someone"))
+        return self.created_by.get_full_name() or self.created_by.get_username()
+
+    def restore(self, by=None) -> "Revision | None":
+        """Make this revision's text current again, as a new revision.
+
+        Title, summary, body and tags come back; the slug, and whether and when the post
+        is published, stay as they are.
+        """
+        post = self.post
+        with transaction.atomic():
+            post.refresh_from_db(from_queryset=Post.objects.select_for_update())
+            post.title, post.summary, post.body = self.title, self.summary, self.body
+            post.save()
+            post.tags.set(
+                Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})[0]
+                for name in self.tags
+            )
+            return post.record_revision(by)

@@ -1,4 +1,5 @@
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,6 +33,63 @@ def prepared_site(tmp_path_factory):
         environment = site_environment(database_url, folder / "static")
         prepare_site(environment)
         yield environment, folder
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Headless mode is added where Chromium starts: Playwright and Lighthouse spell it apart.
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Runs in every document before the page's own scripts; CSP does not apply to it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.reportViolation(`${event.violatedDirective} blocked ${event.blockedURI}`
+        + ` at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium (bin/test does, as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", *CHROMIUM_ARGUMENTS]
+        )
+        yield browser
+        browser.close()
+
+
+def watched_page(browser):
+    """A tab in a browser context of its own (its own cookies and storage) that records
+    every CSP violation and console error in ``page.problems``."""
+    context = browser.new_context()
+    problems = []
+    context.expose_binding("reportViolation", lambda source, text: problems.append(text))
+    context.add_init_script(REPORT_VIOLATIONS)
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: message.type == "error" and problems.append(message.text),
+    )
+    page.problems = problems
+    return page
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab that records every CSP violation and console error."""
+    page = watched_page(browser)
+    yield page
+    page.context.close()
 
 
 @pytest.fixture
@@ -87,13 +145,6 @@ def pytest_report_header(config):
     return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}"
 
 
-def pytest_sessionfinish(session, exitstatus):
-    """With MARKUP_FORBID_SKIPS=1 (as .ci/run sets), a skipped test fails the run."""
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if os.environ.get("MARKUP_FORBID_SKIPS") == "1" and skipped and exitstatus == 0:
-        reporter.write_line(f"MARKUP_FORBID_SKIPS: {len(skipped)} test(s) skipped", red=True)
-        session.exitstatus = 1
 def pytest_collection_modifyitems(config, items):
     """Tests of one database engine's own features are left out on the other: CI runs the
     suite on both, so each runs there, and neither counts as skipped."""
@@ -106,3 +157,10 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in deselected]
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """With MARKUP_FORBID_SKIPS=1 (as .ci/run sets), a skipped test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("MARKUP_FORBID_SKIPS") == "1" and skipped and exitstatus == 0:
+        reporter.write_line(f"MARKUP_FORBID_SKIPS: {len(skipped)} test(s) skipped", red=True)
+        session.exitstatus = 1

@@ -196,3 +196,35 @@ def test_nul_characters_in_a_post_are_a_form_error(editor_client, staff):
     response = editor_client.post(ADD, form_data(author=staff.pk, body="a\x00b"))
     assertContains(response, "Null characters are not allowed.")
     assert not Post.objects.exists()
+
+
+def test_saving_warns_about_what_keeps_readers_out(editor_client, staff):
+    body = (
+        "# Title again\n\n#### Too deep\n\n![](/static/favicon.svg)\n\n"
+        "[](https://example.com/) and [fine](https://example.org/)\n"
+    )
+    response = editor_client.post(ADD, form_data(author=staff.pk, body=body), follow=True)
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "An image has no alt text (/static/favicon.svg): describe it in the brackets, "
+        "![like this](…), for readers who cannot see it.",
+        "Level-1 heading in the body (“Title again”): the title is the page's level-1 "
+        "heading. Start sections with ## instead.",
+        "The heading “Too deep” skips from level 1 to 4: go down one level at a time, so "
+        "the outline makes sense to screen readers.",
+        "A link has no text (https://example.com/): write what it leads to between the "
+        "brackets, [like this](…).",
+    ]
+    assert Post.objects.get().body == body.strip()  # a hint never blocks the save
+
+
+def test_a_well_formed_post_gets_no_warnings(editor_client, staff):
+    body = "## Section\n\n### Part\n\n![A cat](/cat.png) and [a link](https://example.org/)"
+    response = editor_client.post(ADD, form_data(author=staff.pk, body=body), follow=True)
+    assert [m for m in response.context["messages"] if m.level_tag == "warning"] == []
+
+
+def test_images_inside_links_give_the_link_its_text(editor_client, staff):
+    body = "[![A cat](/cat.png)](https://example.org/)"
+    response = editor_client.post(ADD, form_data(author=staff.pk, body=body), follow=True)
+    assert [m for m in response.context["messages"] if m.level_tag == "warning"] == []

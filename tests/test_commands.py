@@ -30,6 +30,14 @@ def test_seed_demo_creates_published_draft_and_scheduled_posts(client):
     assert client.get(tour.get_absolute_url()).status_code == 200
 
 
+def test_seed_demo_gives_each_post_its_first_revision_once():
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    for post in Post.objects.all():
+        assert post.revisions.count() == 1
+        assert post.revisions.get().body == post.body
+
+
 def test_seed_demo_twice_leaves_the_same_content():
     call_command("seed_demo", stdout=io.StringIO())
     first = snapshot()

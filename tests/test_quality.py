@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGUMENTS
 from tests.servers import create_superuser, gunicorn
 
 pytestmark = pytest.mark.server
@@ -21,14 +22,6 @@ pytestmark = pytest.mark.server
 TOOLS = Path(__file__).parent / "tools" / "node_modules"
 LIGHTHOUSE = TOOLS / ".bin" / "lighthouse"
 AXE = TOOLS / "axe-core" / "axe.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGUMENTS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STAFF = ("grace", "a long author password 7")
 
 READER_PAGES = {
@@ -59,19 +52,6 @@ def site(prepared_site):
     create_superuser(environment, *STAFF)
     with gunicorn(environment | {"MARKUP_POSTS_PER_PAGE": "2"}, folder) as (base_url, _):
         yield base_url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require(CHROMIUM, CHROMIUM, "apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", *CHROMIUM_ARGUMENTS]
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -92,4 +92,5 @@ class Command(BaseCommand):
             post.author = author
             post.save()
             post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in tag_names)
+            post.record_revision()
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(POSTS)} posts."))

@@ -1,0 +1,82 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from posts import revisions
+from posts.models import Post, rendered_fields
+
+
+class PostAdminForm(forms.ModelForm):
+    """The post form of the admin, refusing to overwrite a save made since it was opened."""
+
+    # The revision the author started from; a newer one means someone else saved meanwhile.
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Post
+        fields = ["title", "slug", "author", "body", "summary", "tags", "status", "published_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict = None
+        if self.instance.pk is None:
+            draft_key = "post-new"
+        else:
+            draft_key = f"post-{self.instance.pk}"
+            latest = self.instance.revisions.values_list("pk", flat=True).first()
+            self.fields["base_revision"].initial = latest
+            # The editor's script offers back unsaved text only if newer than this.
+            saved_at = self.instance.updated_at.isoformat()
+            self.fields["body"].widget.attrs["data-saved-at"] = saved_at
+        self.fields["body"].widget.attrs["data-draft-key"] = draft_key
+
+    def clean_body(self):
+        # Browsers send line breaks as CRLF: keep the body as it was written, so saving an
+        # unchanged post changes nothing and records no revision.
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None:
+            # Locks the post until the admin's transaction ends: of two simultaneous
+            # saves, the second waits here, then sees the first one's revision.
+            self.conflict = self.instance.lock_for_edit(cleaned_data.get("base_revision"))
+        if self.conflict is not None:
+            # Saving again, after reading the difference, replaces their version.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("base_revision")] = self.conflict.pk
+            saved_at = formats.date_format(
+                timezone.localtime(self.conflict.created_at), "DATETIME_FORMAT"
+            )
+            raise ValidationError(
+                _(
+                    "%(name)s saved this post at %(time)s, after you opened it. Your text "
+                    "is kept below, and what changed is shown under it. Save again to "
+                    "replace their version with yours, or reload the page to start from "
+                    "theirs."
+                ),
+                code="changed_meanwhile",
+                params={"name": self.conflict.saved_by_name, "time": saved_at},
+            )
+        return cleaned_data
+
+    @cached_property
+    def conflict_diff(self) -> list[revisions.Hunk]:
+        """From the text saved meanwhile to the author's."""
+        return revisions.line_diff(self.conflict.body, self["body"].value() or "")
+
+
+class PreviewForm(forms.Form):
+    """A body as the post form would take it, rendered as saving would render it."""
+
+    body = forms.CharField(required=False)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        try:
+            self.rendered = rendered_fields(body)
+        except ValueError as error:
+            raise ValidationError(str(error), code="unrenderable") from error
+        return body
