@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
 CACHEABLE_QUERY_PARAMETERS = {"page", "p", "q"}
+# How long remembered() keeps a value when nothing changes meanwhile.
+REMEMBER_SECONDS = 24 * 3600
 
 
 def content_changed() -> None:
@@ -40,7 +42,8 @@ def content_changed() -> None:
 
 
 def cache_public_page(view):
-    """Serve the view's 200 answers to readers without a session from the page cache."""
+    """Serve the view's 200 answers to readers without a session from the page cache, and
+    let the proxy in front keep them too (``kept_by_proxy``)."""
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
@@ -59,7 +62,7 @@ def cache_public_page(view):
         if generation is not None and response.status_code == 200 and not response.streaming:
 
             def store(response):
-                timeout = min(settings.MARKUP_PAGE_CACHE_SECONDS, _seconds_until_next_publication())
+                timeout = _seconds_until_next_publication(settings.MARKUP_PAGE_CACHE_SECONDS)
                 if timeout > 0:
                     page = {
                         "content": response.content,
@@ -80,14 +83,41 @@ def cache_public_page(view):
                 store(response)
         return response
 
-    return cached_view
+    return kept_by_proxy(cached_view)
+
+
+def kept_by_proxy(view):
+    """Let nginx's micro-cache keep the view's public answers until the end of this second.
+
+    ``X-Accel-Expires: @<unix time>`` makes nginx keep an answer until that second is
+    over; it caches nothing without it (deploy/nginx) and never passes it on to clients.
+    nginx counts whole seconds, so "one second" from proxy_cache_valid could mean nearly
+    two; this way every edit shows through nginx within a second. Answers to signed-in
+    users and answers that say how to cache themselves (drafts say never) get no mark.
+    """
+
+    @wraps(view)
+    def marked_view(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if (
+            _public_request(request)
+            and response.status_code == 200
+            and not response.has_header("Cache-Control")
+        ):
+            response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
+        return response
+
+    return marked_view
+
+
+def _public_request(request) -> bool:
+    return request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES
 
 
 def _cacheable(request) -> bool:
     return (
         settings.MARKUP_PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and _public_request(request)
         and request.GET.keys() <= CACHEABLE_QUERY_PARAMETERS
     )
 
@@ -112,14 +142,43 @@ def _next_generation() -> None:
         logger.warning("page cache unreachable; cached pages may be stale", exc_info=True)
 
 
-def _seconds_until_next_publication() -> int:
+def remembering() -> bool:
+    """Whether remembered() keeps values: when the page cache is on."""
+    return settings.MARKUP_PAGE_CACHE_SECONDS > 0
+
+
+def remembered(name: str, compute):
+    """``compute()``, worked out once per generation of content while the page cache is on.
+
+    For what pages need but cannot cache whole, such as the number of posts in a list:
+    like a page, the value is forgotten at any change and at the next publication.
+    """
+    if not remembering():
+        return compute()
+    key = f"remembered:{name}"
+    found = _quietly(cache.get_many, [GENERATION_KEY, key])
+    if found is None:
+        return compute()
+    generation = found.get(GENERATION_KEY) or _quietly(_first_generation)
+    entry, now = found.get(key), timezone.now().timestamp()
+    if entry and entry["generation"] == generation and now < entry["valid_until"]:
+        return entry["value"]
+    value = compute()
+    timeout = _seconds_until_next_publication(REMEMBER_SECONDS)
+    if generation is not None and timeout > 0:
+        entry = {"value": value, "generation": generation, "valid_until": now + timeout}
+        _quietly(cache.set, key, entry, timeout)
+    return value
+
+
+def _seconds_until_next_publication(longest: int) -> int:
     from posts.models import Post
 
     next_time = Post.objects.scheduled().order_by("published_at")
     next_time = next_time.values_list("published_at", flat=True).first()
     if next_time is None:
-        return settings.MARKUP_PAGE_CACHE_SECONDS
-    return max(0, int((next_time - timezone.now()).total_seconds()))
+        return longest
+    return min(longest, max(0, int((next_time - timezone.now()).total_seconds())))
 
 
 def _quietly(operation, *args, **kwargs):

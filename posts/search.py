@@ -42,6 +42,9 @@ EXCERPT = MARKERS | {"max_words": EXCERPT_WORDS, "min_words": EXCERPT_WORDS // 2
 UNSHOWN_FIELDS = ("body", "body_html", "toc")
 # bm25() weights of title, summary and body, as PostgreSQL's default A, B and C weigh.
 SQLITE_WEIGHTS = (10.0, 4.0, 1.0)
+# Only the newest this many matches are ranked and shown: a word in every post would
+# otherwise have every post ranked for each search (docs/performance.md).
+RANKED_MATCHES = 1_000
 
 
 def clean_query(text: str) -> str:
@@ -77,12 +80,15 @@ def _excerpt(post, candidates) -> SafeString:
 class PostgresResults:
     def __init__(self, words: str):
         query = SearchQuery(words, search_type="websearch", config=LANGUAGE)
+        # Unqualified, so that it names the column of whichever query it is in.
+        document = RawSQL(f'"{DOCUMENT_COLUMN}"', [], SearchVectorField())
+        matches = Post.objects.published().alias(document=document).filter(document=query)
+        newest = matches.in_list_order().values("pk")[:RANKED_MATCHES]
         self.posts = (
-            Post.objects.published()
+            Post.objects.filter(pk__in=newest)
             .select_related("author")
             .defer(*UNSHOWN_FIELDS)
-            .alias(document=RawSQL(f'"posts_post"."{DOCUMENT_COLUMN}"', [], SearchVectorField()))
-            .filter(document=query)
+            .alias(document=document)
             .annotate(
                 rank=SearchRank(F("document"), query),
                 title_headline=SearchHeadline("title", query, highlight_all=True, **MARKERS),
@@ -114,8 +120,14 @@ class SqliteResults:
             .defer(*UNSHOWN_FIELDS)
             .extra(
                 tables=[INDEX_NAME],
-                where=[f"{INDEX_NAME}.rowid = posts_post.id", f"{INDEX_NAME} MATCH %s"],
-                params=[self.query],
+                where=[
+                    f"{INDEX_NAME}.rowid = posts_post.id",
+                    f"{INDEX_NAME} MATCH %s",
+                    # The newest matches by id, which FTS5 reads in order without ranking.
+                    f"posts_post.id IN (SELECT rowid FROM {INDEX_NAME} WHERE {INDEX_NAME} "
+                    f"MATCH %s ORDER BY rowid DESC LIMIT {RANKED_MATCHES})",
+                ],
+                params=[self.query, self.query],
                 select={"rank": f"bm25({INDEX_NAME}, {weights})"},
                 order_by=["rank", "-published_at", "-id"],
             )

@@ -9,14 +9,17 @@ from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from posts.caching import cache_public_page
+from posts.caching import cache_public_page, remembered
 from posts.models import Post, Tag
+from posts.pagination import PostPaginator
 
 # A file may hold 50,000 URLs and 50 MB (52,428,800 bytes). A post's address can be long:
 # its slug is up to 200 letters of any script, each up to 12 characters percent-encoded,
-# so one <url> entry can take ~2,800 bytes, and 50,000 of them would pass 50 MB.
+# so one <url> entry can take ~2,800 bytes, and 50,000 of them would pass 50 MB. Files are
+# cut far sooner, so each renders in a few milliseconds: the cost of a part is what a
+# part holds, however large the site (docs/performance.md).
 LONGEST_ENTRY_BYTES = 2_800
-URLS_PER_FILE = min(50_000, 52_428_800 // LONGEST_ENTRY_BYTES)
+URLS_PER_FILE = 1_000
 
 
 class PublicSitemap(Sitemap):
@@ -35,11 +38,19 @@ class PostSitemap(PublicSitemap):
     def items(self):
         return Post.objects.published().only("slug", "updated_at")
 
+    @property
+    def paginator(self):
+        # Deep parts start from bookmarks rather than walking every post before them.
+        return PostPaginator(self._items(), self.limit, name="sitemap-posts")
+
     def lastmod(self, post):
         return post.updated_at
 
     def get_latest_lastmod(self):
-        return Post.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        def latest():
+            return Post.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+        return remembered("sitemap-posts-lastmod", latest)
 
 
 class TagSitemap(PublicSitemap):

@@ -1,0 +1,132 @@
+"""Uncached p50/p99 of every public page, in-process through Django's test client.
+
+Pages are rendered for every request. With the page cache on (REDIS_URL), what pages
+remember between changes (list counts and bookmarks, posts.pagination) is remembered.
+
+Run by bench/scale.py once per dataset (DATABASE_URL names it); prints one JSON object
+{page: {"p50": ms, "p99": ms, "status": code}}. Run alone for a quick look at one step:
+DATABASE_URL=... .venv/bin/python bench/latency.py [REQUESTS] [PAGE-NAME-FILTER]
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "markup.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from posts import caching  # noqa: E402
+from posts.models import Post, Tag  # noqa: E402
+from posts.sitemaps import SECTIONS, PostSitemap  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dataset import AUTHORS, EVERY_POST_TAG, RARE_WORD  # noqa: E402
+
+
+def pages() -> dict[str, str]:
+    """Every public page the scale goals name, at the size of this dataset."""
+    per_page = settings.MARKUP_POSTS_PER_PAGE
+    published = Post.objects.published()
+    last = max(1, -(-published.count() // per_page))
+    tag = Tag.objects.get(name=EVERY_POST_TAG)
+    small_tag = Tag.objects.exclude(pk=tag.pk).order_by("name").first()
+    small_last = max(1, -(-small_tag.posts.published().count() // per_page))
+    author = get_user_model().objects.get(username=AUTHORS[0])
+    author_last = max(1, -(-published.by_author(author).count() // per_page))
+    newest = published.order_by("-published_at").first()
+    middle = published.order_by("-published_at")[published.count() // 2]
+    year, month = newest.published_at.year, newest.published_at.month
+    posts_parts = max(1, -(-published.count() // PostSitemap.limit))
+    tag_url, author_url = tag.get_absolute_url(), author.get_absolute_url()
+    return {
+        "home": "/",
+        "list, middle page": f"/?page={last // 2 or 1}",
+        "list, last page": f"/?page={last}",
+        "tag on every post": tag_url,
+        "same tag, middle page": f"{tag_url}?page={last // 2 or 1}",
+        "same tag, last page": f"{tag_url}?page={last}",
+        "small tag, last page": f"{small_tag.get_absolute_url()}?page={small_last}",
+        "author": author_url,
+        "author, last page": f"{author_url}?page={author_last}",
+        "archive index": reverse("posts:archive"),
+        "year archive": reverse("posts:archive-year", kwargs={"year": year}),
+        "month archive": reverse("posts:archive-month", kwargs={"year": year, "month": month}),
+        "search, word in every post": "/search/?q=markup",
+        "search, rare word": f"/search/?q={RARE_WORD}",
+        "site feed (Atom)": "/feeds/atom.xml",
+        "site feed (RSS)": "/feeds/rss.xml",
+        "site feed (JSON)": "/feeds/feed.json",
+        "tag feed": f"{tag_url}atom.xml",
+        "author feed": f"{author_url}atom.xml",
+        "sitemap": "/sitemap.xml",
+        **{f"sitemap part {name}": f"/sitemap-{name}.xml" for name in SECTIONS},
+        "sitemap posts, last part": f"/sitemap-posts.xml?p={posts_parts}",
+        "post, newest": newest.get_absolute_url(),
+        "post, middle": middle.get_absolute_url(),
+        "Markdown twin": middle.get_markdown_url(),
+    }
+
+
+def admin_pages() -> dict[str, str]:
+    """The admin's post list, as authors use it."""
+    tag = Tag.objects.get(name=EVERY_POST_TAG)
+    changelist = reverse("admin:posts_post_changelist")
+    return {
+        "admin post list": changelist,
+        "admin list, published": f"{changelist}?status__exact=published",
+        "admin list, tag": f"{changelist}?tags__id__exact={tag.pk}",
+        "admin list, searched": f"{changelist}?q=quokka",
+    }
+
+
+def editor() -> Client:
+    """A client signed in as a superuser, made the first time."""
+    user, created = get_user_model().objects.get_or_create(
+        username="bench-editor", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure(client: Client, path: str, requests: int) -> dict:
+    client.get(path)  # warm: connection, templates, the database's own caches
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+    percentiles = statistics.quantiles(timings, n=100, method="inclusive")
+    p50, p99 = round(percentiles[49], 2), round(percentiles[98], 2)
+    return {"p50": p50, "p99": p99, "status": response.status_code}
+
+
+def main():
+    # Every page rendered, none served whole from the page cache; what the pages remember
+    # (counts, bookmarks) is remembered as in production when the page cache is on.
+    caching._cacheable = lambda request: False
+    requests = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    wanted = sys.argv[2] if len(sys.argv) > 2 else ""
+    clients = [(Client(), pages()), (editor(), admin_pages())]
+    results = {
+        name: measure(client, path, requests)
+        for client, paths in clients
+        for name, path in paths.items()
+        if wanted.lower() in name.lower()
+    }
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

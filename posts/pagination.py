@@ -1,0 +1,68 @@
+"""Pages of posts whose cost does not grow with the number of posts.
+
+Django's Paginator counts every post of a list on each request and reaches page N with
+``OFFSET``, which walks every row before it: at 100,000 posts the last page cost half a
+second. ``PostPaginator`` keeps ``?page=N`` and its order, and instead
+
+- remembers the count until content changes (``posts.caching.remembered``);
+- reaches deep pages from *bookmarks*: the sort key of every BOOKMARK_EVERY-th post of the
+  list, worked out in one query and remembered likewise, so a page walks at most
+  BOOKMARK_EVERY index entries from the nearest one (keyset pagination);
+- walks those entries on an index holding the sort key, and loads only the page's
+  posts by id (a deferred join), never the bodies of the posts it skips.
+"""
+
+from django.core.paginator import Paginator
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils.functional import cached_property
+
+from posts.caching import remembered, remembering
+from posts.models import LIST_KEY, LIST_ORDER, Post
+
+BOOKMARK_EVERY = 500
+
+
+class PostPaginator(Paginator):
+    """A Paginator over a queryset of published posts; ``name`` tells lists apart."""
+
+    def __init__(self, posts, per_page, name: str):
+        super().__init__(posts.in_list_order(), per_page)
+        self.name = name
+
+    @cached_property
+    def count(self) -> int:
+        return remembered(f"count:{self.name}", self.object_list.count)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        offset = (number - 1) * self.per_page
+        return self._get_page(self._posts_from(offset), number, self)
+
+    def _posts_from(self, offset: int) -> list:
+        if offset == 0:
+            return list(self.object_list[: self.per_page])
+        ids = self.object_list.values_list("pk", flat=True)
+        # Without the page cache nothing is remembered: bookmarks would cost a walk of
+        # the whole list on every request, more than the offset they save.
+        bookmark = offset // BOOKMARK_EVERY if remembering() else 0
+        if bookmark:
+            # The bookmark's bound first (see PostQuerySet.listed_after), then the list's own.
+            after = Post.objects.listed_after(self._bookmarks()[bookmark - 1])
+            ids = (after & self.object_list).values_list("pk", flat=True)
+        skip = offset - bookmark * BOOKMARK_EVERY
+        page_ids = list(ids[skip : skip + self.per_page])
+        posts = self.object_list.filter(pk__in=page_ids).in_bulk()
+        return [posts[pk] for pk in page_ids]
+
+    def _bookmarks(self) -> list[tuple]:
+        """The sort key of the BOOKMARK_EVERY-th post, the 2 x BOOKMARK_EVERY-th, ..."""
+
+        def compute():
+            ranked = self.object_list.annotate(
+                position=Window(RowNumber(), order_by=[F(name[1:]).desc() for name in LIST_ORDER])
+            )
+            every = ranked.alias(nth=F("position") % BOOKMARK_EVERY).filter(nth=0)
+            return list(every.order_by("position").values_list(*LIST_KEY))
+
+        return remembered(f"bookmarks:{self.name}", compute)
