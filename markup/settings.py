@@ -184,6 +184,36 @@ if not SECURE_HSTS_PRELOAD:
     # opts in with DJANGO_HSTS_PRELOAD=1 once HTTPS works on every subdomain.
     SILENCED_SYSTEM_CHECKS.append("security.W021")
 
+# Media: uploaded images in MEDIA_ROOT, or in an S3-compatible bucket shared by every app server
+# when MARKUP_S3_BUCKET is set (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+MEDIA_ORIGINS = []  # where pages load images from besides this site, for the CSP
+MARKUP_S3_BUCKET = env_str("MARKUP_S3_BUCKET")
+if MARKUP_S3_BUCKET:
+    s3_scheme = "https:" if env_bool("MARKUP_S3_HTTPS", True) else "http:"
+    s3_domain = env_str("MARKUP_S3_CUSTOM_DOMAIN")
+    s3_endpoint = env_str("MARKUP_S3_ENDPOINT_URL")
+    MEDIA_ORIGINS = [
+        f"{s3_scheme}//{s3_domain}" if s3_domain else s3_endpoint or "https://*.amazonaws.com"
+    ]
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MARKUP_S3_BUCKET,
+            "endpoint_url": s3_endpoint or None,
+            "region_name": env_str("MARKUP_S3_REGION") or None,
+            "custom_domain": s3_domain or None,
+            "url_protocol": s3_scheme,
+            # Pages link to images for good: plain URLs, not signed ones that expire.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            # Names are content hashes: a name never gets other content.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+
 # Content-Security-Policy: everything from this origin, nothing inline, nothing framed.
 # MARKUP_CSP_IMAGE_SOURCES adds image hosts (e.g. "https://images.example.com") for
 # pictures that posts link from elsewhere.
@@ -192,7 +222,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'none'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", *env_list("MARKUP_CSP_IMAGE_SOURCES")],
+        "img-src": ["'self'", *env_list("MARKUP_CSP_IMAGE_SOURCES"), *MEDIA_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "manifest-src": ["'self'"],
@@ -248,7 +278,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
@@ -274,3 +304,6 @@ MARKUP_FEED_ITEMS = env_int("MARKUP_FEED_ITEMS", 20)
 # Public pages are cached whole in the shared cache (posts/caching.py); a per-process
 # cache cannot be told of changes made through another process, so no caching without one.
 MARKUP_PAGE_CACHE_SECONDS = env_int("MARKUP_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
+# Uploads larger than this, or images with more pixels (decompression bombs), are refused.
+MARKUP_IMAGE_MAX_BYTES = env_int("MARKUP_IMAGE_MAX_BYTES", 10_000_000)
+MARKUP_IMAGE_MAX_PIXELS = env_int("MARKUP_IMAGE_MAX_PIXELS", 40_000_000)

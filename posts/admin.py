@@ -1,22 +1,25 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from posts import rendering, revisions
+from posts import images, rendering, revisions
 from posts.forms import PostAdminForm, PreviewForm
 from posts.hints import writing_hints
-from posts.models import Post, Tag
+from posts.models import Image, Post, Tag
 
 
 @admin.register(Tag)
@@ -33,6 +36,14 @@ class TagAdmin(admin.ModelAdmin):
         return tag.post_count
 
 
+class PostChangeList(ChangeList):
+    """The post list loads what its columns show, not every post's body and HTML."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer("body", "body_html", "toc", "excerpt", "summary")
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
@@ -43,10 +54,18 @@ class PostAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
     actions = ["publish_now", "unpublish"]
-    readonly_fields = ["created_at", "updated_at", "word_count", "rendered_preview"]
+    # "n of N" would count every post on each page of the list.
+    show_full_result_count = False
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "word_count",
+        "rendered_preview",
+        "former_addresses",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "body", "summary", "tags"]}),
-        (_("Publishing"), {"fields": ["status", "published_at"]}),
+        (_("Publishing"), {"fields": ["status", "published_at", "former_addresses"]}),
         (
             _("Saved version"),
             {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
@@ -54,7 +73,7 @@ class PostAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        js = ["js/post-editor.js"]
+        js = ["js/post-editor.js", "js/image-upload.js"]
         css = {
             "all": ["css/admin-preview.css"],
             "(prefers-color-scheme: light)": ["css/pygments-light.css"],
@@ -64,6 +83,15 @@ class PostAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author").prefetch_related("tags")
 
+    @admin.display(description=_("old addresses"))
+    def former_addresses(self, post):
+        """Addresses the post had while public, which redirect to it now."""
+        addresses = ((redirect.old_address,) for redirect in post.old_addresses.all())
+        return format_html_join(", ", "<code>{}</code>", addresses) or _("None")
+
+    def get_changelist(self, request, **kwargs):
+        return PostChangeList
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             kwargs["widget"] = forms.Textarea(
@@ -72,6 +100,7 @@ class PostAdmin(admin.ModelAdmin):
                     "class": "vLargeTextField markdown-source",
                     "spellcheck": "true",
                     "data-preview-url": reverse(f"{self.admin_site.name}:posts_post_preview"),
+                    "data-image-upload-url": reverse(f"{self.admin_site.name}:posts_image_upload"),
                 }
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -226,3 +255,130 @@ class PostAdmin(admin.ModelAdmin):
         if not allowed:
             raise PermissionDenied
         return post
+
+
+class ImageUploadForm(forms.Form):
+    """A picture sent by the post editor, with the alt text the author gave it."""
+
+    file = forms.FileField()
+    alt_text = forms.CharField(max_length=300)
+
+    def clean_file(self):
+        self.processed = images.process(self.cleaned_data["file"])
+        return self.cleaned_data["file"]
+
+
+class ImageAdminForm(forms.ModelForm):
+    upload = forms.FileField(
+        label=_("file"), help_text=_("A JPEG, PNG, GIF or WebP picture, up to 10 MB.")
+    )
+
+    class Meta:
+        model = Image
+        fields = ["alt_text", "caption"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            del self.fields["upload"]  # a stored image keeps its file: upload another
+
+    def clean_upload(self):
+        self.processed = images.process(self.cleaned_data["upload"])
+        stored = Image.objects.filter(content_hash=self.processed.content_hash).first()
+        if stored is not None:
+            raise ValidationError(
+                _("This picture is uploaded already, as “%(alt)s”."), params={"alt": stored}
+            )
+        return self.cleaned_data["upload"]
+
+    def save(self, commit=True):
+        if self.instance.pk is None:
+            self.instance.take(self.processed)
+        return super().save(commit)
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageAdminForm
+    list_display = ["thumbnail", "alt_text", "dimensions", "uploaded_by", "created_at"]
+    list_display_links = ["thumbnail", "alt_text"]
+    search_fields = ["alt_text"]
+    readonly_fields = ["preview", "markdown", "dimensions", "shown_in"]
+
+    def get_fields(self, request, image=None):
+        if image is None:
+            return ["upload", "alt_text", "caption"]
+        return ["preview", "alt_text", "caption", "markdown", "dimensions", "shown_in"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload)
+        return [path("upload/", upload, name="posts_image_upload"), *super().get_urls()]
+
+    def save_model(self, request, image, form, change):
+        if not change:
+            form.processed.save()
+            image.uploaded_by = request.user
+        super().save_model(request, image, form, change)
+
+    def get_deleted_objects(self, objs, request):
+        """An image that posts still show cannot be deleted: those posts are named."""
+        deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
+        for image in objs:
+            protected += [
+                _("Post “%(post)s” shows “%(image)s”") % {"post": post, "image": image}
+                for post in image.posts_showing().only("title")
+            ]
+        return deleted, counts, permissions_needed, protected
+
+    @method_decorator(require_POST)
+    def upload(self, request):
+        """The post editor's upload: JSON with the Markdown to insert, or the problems."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImageUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            errors = {name: list(messages) for name, messages in form.errors.items()}
+            return JsonResponse({"errors": errors}, status=400)
+        image = Image.store(
+            form.processed, alt_text=form.cleaned_data["alt_text"], uploaded_by=request.user
+        )
+        return JsonResponse({"markdown": image.markdown, "url": image.url}, status=201)
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, image):
+        return format_html(
+            '<img src="{}" alt="" width="80" height="{}" loading="lazy">',
+            image.thumbnail_url,
+            max(1, round(80 * image.height / image.width)),
+        )
+
+    @admin.display(description=_("image"))
+    def preview(self, image):
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" class="image-preview">',
+            image.url,
+            image.alt_text,
+            image.width,
+            image.height,
+        )
+
+    @admin.display(description=_("Markdown"))
+    def markdown(self, image):
+        return format_html("<code>{}</code>", image.markdown)
+
+    @admin.display(description=_("size"))
+    def dimensions(self, image):
+        return f"{image.width} × {image.height}"
+
+    @admin.display(description=_("shown in"))
+    def shown_in(self, image):
+        posts = image.posts_showing().only("pk", "title")
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:posts_post_change", args=[post.pk]), post.title) for post in posts),
+        )
+        return links or _("No post shows it.")

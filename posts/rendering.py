@@ -14,6 +14,7 @@ import re
 import string
 import textwrap
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -34,9 +35,11 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from posts import images
+
 # Bump when the HTML this module produces changes: stored posts are then re-rendered
 # by `manage.py migrate` (and `manage.py rerender_posts` does it on demand).
-VERSION = "2"
+VERSION = "3"
 
 # Pygments is fast on ordinary code but slow on huge blocks and very long lines;
 # above this size a block is shown as plain, escaped text.
@@ -79,7 +82,7 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": {"span"},
     "del": {"cite", "datetime"},
     "details": {"open"},
-    "img": {"src", "alt", "width", "height"},
+    "img": {"src", "alt", "width", "height", "srcset", "sizes"},
     "input": {"checked", "disabled", "aria-label"},
     "ins": {"cite", "datetime"},
     "li": {"value"},
@@ -104,6 +107,8 @@ PIPELINE_CLASSES = {
     "markdown-alert-caution",
 } | {css_class for css_class in STANDARD_TYPES.values() if css_class}  # fmt: skip
 LANGUAGE_CLASS = re.compile(r"language-[\w+#.-]{1,40}")
+# Where the storage serves uploads from: this site, or a storage service over HTTP(S).
+UPLOAD_URL_STARTS = ("/", "https://", "http://")
 # Lowercase only: the site's own templates use capitalised ids, which posts cannot clash with.
 SAFE_ID = re.compile(r"[\w-]{1,120}")
 
@@ -135,6 +140,19 @@ class Heading:
 
 
 @dataclass(frozen=True)
+class ShownImage:
+    """What a page needs to lay out an uploaded image before it loads."""
+
+    width: int
+    height: int
+    srcset: str
+
+
+# Given the sources of a document's images, the uploaded ones among them by source.
+ImageLookup = Callable[[list[str]], dict[str, ShownImage]]
+
+
+@dataclass(frozen=True)
 class Rendered:
     """The rendered form of one Markdown document."""
 
@@ -161,10 +179,14 @@ def render_markdown(source: str) -> str:
     return render(source).html
 
 
-def render(source: str) -> Rendered:
-    """Render author Markdown to sanitized HTML, with its outline and plain-text facts."""
+def render(source: str, shown_images: ImageLookup | None = None) -> Rendered:
+    """Render author Markdown to sanitized HTML, with its outline and plain-text facts.
+
+    ``shown_images`` tells the size and smaller copies of uploaded images, which the
+    HTML then carries (``width``, ``height``, ``srcset`` and ``sizes``).
+    """
     check_source_size(source)
-    env: dict = {}
+    env: dict = {"shown_images": shown_images}
     tokens = _markdown.parse(source, env)
     html = _markdown.renderer.render(tokens, _markdown.options, env)
     return Rendered(
@@ -219,7 +241,22 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return " ".join(kept) or None
     if attribute == "id":
         return value if SAFE_ID.fullmatch(value) and value == value.lower() else None
+    if attribute == "srcset":
+        return value if all(map(_is_upload_candidate, value.split(","))) else None
+    if attribute == "sizes":
+        return value if value == images.SIZES else None
     return value
+
+
+def _is_upload_candidate(candidate: str) -> bool:
+    """A srcset entry naming one of the smaller copies made of an uploaded image."""
+    url, _, descriptor = candidate.strip().rpartition(" ")
+    stored = images.STORED_NAME.search(url)
+    if stored is None or stored.end() != len(url) or not url.startswith(UPLOAD_URL_STARTS):
+        return False
+    # A smaller copy's name says its width; the full-size image's does not.
+    width = stored["width"] or "[0-9]{1,5}"
+    return re.fullmatch(f"{width}w", descriptor) is not None
 
 
 def _highlight(code: str, language: str, attrs: str) -> str:
@@ -541,6 +578,22 @@ def _anchor_headings(state: StateCore) -> None:
         ]
 
 
+def _size_uploaded_images(state: StateCore) -> None:
+    """Give each uploaded image its size and smaller copies, so pages do not shift."""
+    lookup = state.env.get("shown_images")
+    if lookup is None:
+        return
+    pictures = [token for token in _all_tokens(state.tokens) if token.type == "image"]
+    shown = lookup([picture.attrGet("src") for picture in pictures]) if pictures else {}
+    for picture in pictures:
+        if found := shown.get(picture.attrGet("src")):
+            picture.attrSet("width", str(found.width))
+            picture.attrSet("height", str(found.height))
+            if found.srcset:
+                picture.attrSet("srcset", found.srcset)
+                picture.attrSet("sizes", images.SIZES)
+
+
 def _limit_output_size(state: StateCore) -> None:
     estimate = 0
     for token in _all_tokens(state.tokens):
@@ -622,6 +675,7 @@ def _build_markdown() -> MarkdownIt:
     markdown.add_render_rule("list_item_open", _render_list_item_open)
     markdown.core.ruler.push("align_cells", _align_cells_with_classes)
     markdown.core.ruler.push("anchor_headings", _anchor_headings)
+    markdown.core.ruler.push("size_uploaded_images", _size_uploaded_images)
     markdown.core.ruler.push("limit_output_size", _limit_output_size)
     return markdown
 

@@ -1,7 +1,9 @@
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -10,15 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic.dates import MonthArchiveView, YearArchiveView
 
-from posts.caching import cache_public_page
-from posts.models import Post, Tag
-from posts.search import MAX_QUERY_LENGTH, clean_query, matching_posts
+from posts.caching import cache_public_page, remembered
+from posts.models import Post, Redirect, Tag
+from posts.pagination import PostPaginator
+from posts.search import MAX_QUERY_LENGTH, RANKED_MATCHES, clean_query, matching_posts
 
 
 @require_safe
 @cache_public_page
 def post_list(request):
-    page = _page(request, Post.objects.published().for_listing())
+    page = _page(request, _posts(request, Post.objects.published().for_listing()))
     return render(request, "posts/post_list.html", {"page": page})
 
 
@@ -26,7 +29,7 @@ def post_list(request):
 @cache_public_page
 def tag_detail(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    page = _page(request, tag.posts.published().for_listing())
+    page = _page(request, _posts(request, tag.posts.published().for_listing()))
     return render(request, "posts/tag_detail.html", {"tag": tag, "page": page})
 
 
@@ -34,7 +37,8 @@ def tag_detail(request, slug):
 @cache_public_page
 def author_detail(request, username):
     author = get_object_or_404(get_user_model(), username=username)
-    page = _page(request, Post.objects.published().by_author(author).for_listing())
+    posts = Post.objects.published().by_author(author).for_listing()
+    page = _page(request, _posts(request, posts))
     if not page.paginator.count:
         raise Http404(_("This author has published nothing yet."))
     return render(request, "posts/author_detail.html", {"author": author, "page": page})
@@ -43,7 +47,7 @@ def author_detail(request, username):
 @require_safe
 @cache_public_page
 def archive_index(request):
-    months = Post.objects.month_counts()
+    months = remembered("archive-months", lambda: list(Post.objects.month_counts()))
     if not months:
         raise Http404(_("Nothing has been published yet."))
     years = {}
@@ -75,6 +79,15 @@ class PublishedArchiveMixin:
     def get_paginate_by(self, queryset):
         return settings.MARKUP_POSTS_PER_PAGE
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return PostPaginator(queryset, per_page, name=self.request.path)
+
+    def get_date_list(self, queryset, date_type=None, ordering="ASC"):
+        # Django evaluates it (a DISTINCT over the period's posts) even with allow_empty.
+        dates = super().get_date_list
+        name = f"dates:{self.request.path}:{date_type}:{ordering}"
+        return remembered(name, lambda: list(dates(queryset, date_type, ordering)))
+
 
 class YearArchive(PublishedArchiveMixin, YearArchiveView):
     template_name = "posts/archive_period.html"
@@ -89,7 +102,27 @@ year_archive = cache_public_page(YearArchive.as_view())
 month_archive = cache_public_page(MonthArchive.as_view())
 
 
+def follow_moved_posts(view):
+    """A post's former address answers 301 with its current one, in one step."""
+
+    @wraps(view)
+    def view_or_redirect(request, slug):
+        try:
+            return view(request, slug)
+        except Http404:
+            moved = Redirect.objects.filter(old_slug=slug).select_related("post").first()
+            if moved is None or not (
+                moved.post.is_public or request.user.has_perm("posts.view_post")
+            ):
+                raise
+            url = reverse(request.resolver_match.view_name, kwargs={"slug": moved.post.slug})
+            return HttpResponsePermanentRedirect(url)
+
+    return view_or_redirect
+
+
 @require_safe
+@follow_moved_posts
 @cache_public_page
 def post_detail(request, slug):
     post = _post_for(request, slug)
@@ -107,6 +140,7 @@ def post_detail(request, slug):
 
 
 @require_safe
+@follow_moved_posts
 @cache_public_page
 def post_markdown(request, slug):
     post = _post_for(request, slug)
@@ -126,8 +160,12 @@ def _post_for(request, slug):
     return get_object_or_404(posts, slug=slug)
 
 
-def _page(request, queryset):
-    paginator = Paginator(queryset, settings.MARKUP_POSTS_PER_PAGE)
+def _posts(request, posts) -> PostPaginator:
+    """The pages of a list of posts, which its address names."""
+    return PostPaginator(posts, settings.MARKUP_POSTS_PER_PAGE, name=request.path)
+
+
+def _page(request, paginator):
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
@@ -138,12 +176,14 @@ def _page(request, queryset):
 @cache_public_page
 def search(request):
     words = clean_query(request.GET.get("q", ""))
-    page = _page(request, matching_posts(words)) if words else None
+    results = Paginator(matching_posts(words), settings.MARKUP_POSTS_PER_PAGE)
+    page = _page(request, results) if words else None
     context = {
         "words": words,
         "page": page,
         "page_query": urlencode({"q": words}),
         "max_query_length": MAX_QUERY_LENGTH,
+        "ranked_matches": RANKED_MATCHES,
     }
     return render(request, "posts/search.html", context)
 

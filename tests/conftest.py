@@ -19,6 +19,13 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads go to a folder of the test's own, never into the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def no_page_cache(settings):
     """Pages are rendered for every request; tests of the page cache turn it on."""
     settings.MARKUP_PAGE_CACHE_SECONDS = 0

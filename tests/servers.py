@@ -179,6 +179,7 @@ NGINX_SITE_VALUES = {
     "/etc/nginx/snippets/": "{folder}/",
     "/var/www/letsencrypt": "{folder}/letsencrypt",
     "/srv/markup/staticfiles/": "{static_root}/",
+    "/var/lib/nginx/markup-pages": "{folder}/markup-pages",
     "    server 127.0.0.1:8000 max_fails=1 fail_timeout=10s;": "{upstream_servers}",
 }
 

@@ -129,7 +129,7 @@ def test_bad_date_is_a_form_error(editor_client, staff):
     assert not Post.objects.exists()
 
 
-def test_changing_a_public_posts_slug_is_a_form_error(editor_client, make_post, staff):
+def test_changing_a_public_posts_slug_keeps_the_old_address(editor_client, make_post, staff):
     post = make_post(title="Live")
     data = form_data(
         title="Live",
@@ -140,9 +140,10 @@ def test_changing_a_public_posts_slug_is_a_form_error(editor_client, make_post, 
         published_at_1=post.published_at.strftime("%H:%M:%S"),
     )
     response = editor_client.post(change_url(post), data)
-    assertContains(response, "break every link")
+    assert response.status_code == 302
     post.refresh_from_db()
-    assert post.slug == "live"
+    assert post.slug == "moved"
+    assert editor_client.get("/posts/live/")["Location"] == "/posts/moved/"
 
 
 def test_publish_now_action(editor_client, make_post, now):

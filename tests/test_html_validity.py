@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from posts.models import Post
+from posts.models import Image, Post
+from tests.test_images import picture_file
 
 VNU_JAR = Path(__file__).parent / "tools/node_modules/vnu-jar/build/dist/vnu.jar"
 
@@ -39,6 +40,8 @@ def validation_errors(pages: dict[str, str], folder: Path) -> list[str]:
 
 def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tmp_path):
     tour = (settings.BASE_DIR / "posts/demo/markdown-tour.md").read_text()
+    picture = Image.upload(picture_file("PNG", size=(1000, 500)), alt_text="A red rectangle")
+    tour += f"\n\n![A red rectangle]({picture.url})\n"  # width, height, srcset and sizes
     post = make_post(title="Tour", body=tour, tags=["Guides"], summary="A <summary> & more")
     draft = make_post(title="Draft", status=Post.Status.DRAFT)
     scheduled = make_post(title="Later", published_at=timezone.now() + timezone.timedelta(days=2))

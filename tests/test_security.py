@@ -22,10 +22,14 @@ def policy(response) -> dict[str, str]:
 def answers(client, make_post, staff):
     """One answer of each kind the site gives: pages, errors, the admin, probes."""
     post = make_post(title="Headers")
+    moved = make_post(title="Moved away")
+    moved.slug = "moved-here"
+    moved.save()
     paths = [
         reverse("posts:list"),
         post.get_absolute_url(),
         post.get_markdown_url(),
+        "/posts/moved-away/",  # a post's old address: 301 to its new one
         reverse("posts:author", kwargs={"username": post.author.username}),
         reverse("posts:archive"),
         reverse("posts:site-feed", kwargs={"filename": "atom.xml"}),

@@ -2,21 +2,33 @@ import hashlib
 import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Lower, RowNumber, TruncMonth
+from django.db.models import Count, Q
+from django.db.models.functions import Lower, TruncMonth
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from posts import rendering
 from posts.caching import content_changed
+from posts.models.image import Image
+from posts.models.redirect import Redirect
+
+if TYPE_CHECKING:
+    from posts.models.revision import Revision
 
 RENDERED_FIELDS = ("body_html", "toc", "excerpt", "word_count", "rendered_digest")
+# The order of every list of posts, and the fields that make it (PostQuerySet.in_list_order).
+LIST_ORDER = ("-published_at", "-created_at", "-pk")
+LIST_KEY = ("published_at", "created_at", "pk")
+# Related posts are chosen among this many of the newest posts sharing a tag, so a tag
+# on every post does not make each post page count tags over the whole site.
+RELATED_CANDIDATES = 200
 
 
 def rendered_fields(body: str) -> dict:
@@ -25,7 +37,7 @@ def rendered_fields(body: str) -> dict:
     A plain function rather than a method, so the historical models of data migrations
     (which have no custom methods, but do get ``PostManager``) render bodies too.
     """
-    result = rendering.render(body)
+    result = rendering.render(body, shown_images=Image.objects.shown)
     return {
         "body_html": result.html,
         "toc": [
@@ -123,6 +135,39 @@ class PostQuerySet(models.QuerySet):
     def for_listing(self):
         return self.select_related("author").prefetch_related("tags")
 
+    def in_list_order(self):
+        """Newest first; ties in time by creation, then by id (index post_listing)."""
+        return self.order_by(*LIST_ORDER)
+
+    def listed_after(self, post):
+        """The posts after ``post`` (a Post or its LIST_KEY values) in list order, older ones.
+
+        The first condition repeats what the others imply, so the database starts its walk
+        at the post in the index rather than at the newest post. SQLite uses only the first
+        of two upper bounds on a column: filter this before published().
+        """
+        published_at, created_at, pk = _list_key(post)
+        return self.filter(
+            Q(published_at__lte=published_at)
+            & (
+                Q(published_at__lt=published_at)
+                | Q(published_at=published_at, created_at__lt=created_at)
+                | Q(published_at=published_at, created_at=created_at, pk__lt=pk)
+            )
+        )
+
+    def listed_before(self, post):
+        """The posts before ``post`` in list order: newer ones."""
+        published_at, created_at, pk = _list_key(post)
+        return self.filter(
+            Q(published_at__gte=published_at)
+            & (
+                Q(published_at__gt=published_at)
+                | Q(published_at=published_at, created_at__gt=created_at)
+                | Q(published_at=published_at, created_at=created_at, pk__gt=pk)
+            )
+        )
+
     def by_author(self, author):
         return self.filter(author=author)
 
@@ -173,6 +218,16 @@ class PostQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
+def _list_key(post) -> tuple:
+    if isinstance(post, Post):
+        return post.published_at, post.created_at, post.pk
+    return tuple(post)
+
+
+# What a link to a post shows: its title, at its address.
+LINKED = ("title", "slug", *LIST_KEY)
+
+
 class PostManager(models.Manager.from_queryset(PostQuerySet)):
     # Data migrations get this manager too, so their bulk writes render as well.
     use_in_migrations = True
@@ -193,8 +248,8 @@ class Post(models.Model):
         blank=True,
         allow_unicode=True,
         help_text=_(
-            "The post's address. Made from the title when left blank; it cannot be "
-            "changed while the post is public, so links to it keep working."
+            "The post's address. Made from the title when left blank. Changing it later "
+            "keeps the old address working: it redirects to the new one."
         ),
     )
     author = models.ForeignKey(
@@ -240,7 +295,16 @@ class Post(models.Model):
         ordering = ["-published_at", "-created_at"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        # Lists of posts walk these in their order (posts.pagination) without reading rows.
+        indexes = [
+            models.Index(
+                fields=["status", "-published_at", "-created_at", "-id"], name="post_listing"
+            ),
+            models.Index(
+                fields=["author", "status", "-published_at", "-created_at", "-id"],
+                name="post_listing_by_author",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]),
@@ -272,9 +336,16 @@ class Post(models.Model):
             super().save(*args, **kwargs)
         else:
             self._save_with_generated_slug(*args, **kwargs)
+        self._keep_old_address()
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        post = super().from_db(db, field_names, values)
+        post._saved_slug = post.__dict__.get("slug")  # absent when deferred
+        return post
 
     def get_markdown_url(self):
         """The post's Markdown twin: its source with front matter."""
@@ -288,11 +359,6 @@ class Post(models.Model):
             self._render()
         except ValueError as error:
             errors["body"] = str(error)
-        if self._public_slug_changed():
-            errors["slug"] = _(
-                "This post is public at /posts/%(slug)s/: changing its address would "
-                "break every link to it. Unpublish it first to change the slug."
-            ) % {"slug": self._saved_slug}
         if errors:
             raise ValidationError(errors)
 
@@ -339,30 +405,28 @@ class Post(models.Model):
         return first_image_source(self.body_html)
 
     def previous_post(self):
-        """The published post just older than this one."""
-        older = Q(published_at__lt=self.published_at) | Q(
-            published_at=self.published_at, pk__lt=self.pk
-        )
-        return Post.objects.published().filter(older).order_by("-published_at", "-pk").first()
+        """The published post just older than this one: the next in list order."""
+        older = Post.objects.listed_after(self).published()
+        return older.in_list_order().only(*LINKED).first()
 
     def next_post(self):
         """The published post just newer than this one."""
-        newer = Q(published_at__gt=self.published_at) | Q(
-            published_at=self.published_at, pk__gt=self.pk
-        )
-        return Post.objects.published().filter(newer).order_by("published_at", "pk").first()
+        newer = Post.objects.listed_before(self).published().only(*LINKED)
+        return newer.order_by(*(name.removeprefix("-") for name in LIST_ORDER)).first()
 
     def related_posts(self, count=3):
-        """Published posts sharing the most tags with this one, newest first among equals."""
+        """Published posts sharing the most tags with this one, newest first among equals,
+        chosen among the RELATED_CANDIDATES newest that share any."""
         tag_ids = [tag.pk for tag in self.tags.all()]
         if not tag_ids:
             return []
+        sharing = Post.objects.published().filter(tags__in=tag_ids).exclude(pk=self.pk)
+        candidates = sharing.in_list_order().values("pk")[:RELATED_CANDIDATES]
         return list(
-            Post.objects.published()
-            .filter(tags__in=tag_ids)
-            .exclude(pk=self.pk)
+            sharing.filter(pk__in=candidates)
+            .only(*LINKED)
             .annotate(shared_tags=Count("pk"))
-            .order_by("-shared_tags", "-published_at", "-pk")[:count]
+            .order_by("-shared_tags", *LIST_ORDER)[:count]
         )
 
     # publish() and unpublish() write only the publication fields, on the row as it is
@@ -390,7 +454,7 @@ class Post(models.Model):
         Called by whoever has finished writing, tags included (the admin sets tags after
         save()), rather than by save() itself.
         """
-        revision = Revision.of(self, created_by=by)
+        revision = self.revisions.model.of(self, created_by=by)
         latest = self.revisions.first()
         if latest is not None and latest.content == revision.content:
             return None
@@ -419,6 +483,16 @@ class Post(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
 
+    def _keep_old_address(self):
+        """A public post's former slug redirects to it; a slug taken over stops redirecting."""
+        saved_slug = getattr(self, "_saved_slug", None)
+        if saved_slug == self.slug:
+            return
+        Redirect.objects.filter(old_slug=self.slug).delete()
+        if saved_slug and self.status == self.Status.PUBLISHED:
+            Redirect.objects.update_or_create(old_slug=saved_slug, defaults={"post": self})
+        self._saved_slug = self.slug
+
     def _save_with_generated_slug(self, *args, **kwargs):
         """Save under a free slug, even if another post takes it meanwhile."""
         for attempt in range(1, 4):
@@ -430,97 +504,3 @@ class Post(models.Model):
                 slug_taken = Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists()
                 if attempt == 3 or not slug_taken:
                     raise
-
-    def _public_slug_changed(self) -> bool:
-        if self.pk is None:
-            return False
-        saved = Post.objects.filter(pk=self.pk).published().values("slug").first()
-        self._saved_slug = saved["slug"] if saved else None
-        return saved is not None and self.slug != saved["slug"]
-
-
-class RevisionQuerySet(models.QuerySet):
-    def beyond_newest(self, keep: int):
-        """Each post's revisions except its ``keep`` newest."""
-        ranked = self.annotate(
-            rank=Window(RowNumber(), partition_by="post", order_by=F("pk").desc())
-        )
-        return self.filter(pk__in=ranked.filter(rank__gt=keep).values("pk"))
-
-
-class Revision(models.Model):
-    """A post's content as one save left it. The newest revision is the current content."""
-
-    post = models.ForeignKey(
-        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="revisions"
-    )
-    title = models.CharField(_("title"), max_length=200)
-    summary = models.TextField(_("summary"), blank=True)
-    body = models.TextField(_("body"), blank=True)
-    tags = models.JSONField(_("tags"), default=list, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Post.Status)
-    published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
-    created_at = models.DateTimeField(_("saved"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("saved by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    objects = RevisionQuerySet.as_manager()
-
-    class Meta:
-        # Newest first by id: the clocks of several app servers may disagree, ids do not.
-        ordering = ["-pk"]
-        verbose_name = _("revision")
-        verbose_name_plural = _("revisions")
-
-    def __str__(self):
-        saved_at = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
-        return f"“{self.title}” of {saved_at}"
-
-    @classmethod
-    def of(cls, post: Post, created_by=None) -> "Revision":
-        return cls(
-            post=post,
-            title=post.title,
-            summary=post.summary,
-            body=post.body,
-            tags=sorted(tag.name for tag in post.tags.all()),
-            status=post.status,
-            published_at=post.published_at,
-            created_by=created_by,
-        )
-
-    @property
-    def content(self) -> tuple:
-        """What a revision keeps, to tell whether a save changed anything."""
-        # To the second, as the admin shows and sends the time back.
-        published_at = self.published_at and self.published_at.replace(microsecond=0)
-        return (self.title, self.summary, self.body, self.tags, self.status, published_at)
-
-    @property
-    def saved_by_name(self) -> str:
-        if self.created_by is None:
-            return str(_("someone"))
-        return self.created_by.get_full_name() or self.created_by.get_username()
-
-    def restore(self, by=None) -> "Revision | None":
-        """Make this revision's text current again, as a new revision.
-
-        Title, summary, body and tags come back; the slug, and whether and when the post
-        is published, stay as they are.
-        """
-        post = self.post
-        with transaction.atomic():
-            post.refresh_from_db(from_queryset=Post.objects.select_for_update())
-            post.title, post.summary, post.body = self.title, self.summary, self.body
-            post.save()
-            post.tags.set(
-                Tag.objects.get_or_create(name__iexact=name, defaults={"name": name})[0]
-                for name in self.tags
-            )
-            return post.record_revision(by)
