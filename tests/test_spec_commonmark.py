@@ -8,7 +8,7 @@ tests.spec.as_browser_reads).
 import pytest
 
 from posts.rendering import render_markdown
-from tests.spec import as_browser_reads, commonmark_examples
+from tests.spec import as_browser_reads, as_params, commonmark_examples
 
 RAW_HTML_SECTIONS = {"HTML blocks", "Raw HTML"}
 # GFM's extended autolinks are on: text that is a link in GFM is a link in markup.
@@ -27,16 +27,7 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(
     "example",
-    [
-        pytest.param(
-            example,
-            id=f"{example.number}-{example.section}",
-            marks=[pytest.mark.xfail(reason=LEFT_OUT[example.number], strict=True)]
-            if example.number in LEFT_OUT
-            else [],
-        )
-        for example in EXAMPLES
-    ],
+    as_params(EXAMPLES, LEFT_OUT),
 )
 def test_example_renders_as_the_spec_says(example):
     expected = as_browser_reads(example.html)

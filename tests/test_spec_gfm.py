@@ -8,7 +8,7 @@ browser reads them (see tests.spec.as_browser_reads).
 import pytest
 
 from posts.rendering import render_markdown
-from tests.spec import as_browser_reads, gfm_examples
+from tests.spec import as_browser_reads, as_params, gfm_examples
 
 EXTENSIONS = {"table", "disabled", "strikethrough", "autolink"}
 # Each example markup renders differently on purpose, and why.
@@ -21,16 +21,7 @@ EXAMPLES = [example for example in gfm_examples() if example.extension in EXTENS
 
 @pytest.mark.parametrize(
     "example",
-    [
-        pytest.param(
-            example,
-            id=f"{example.number}-{example.section}",
-            marks=[pytest.mark.xfail(reason=LEFT_OUT[example.number], strict=True)]
-            if example.number in LEFT_OUT
-            else [],
-        )
-        for example in EXAMPLES
-    ],
+    as_params(EXAMPLES, LEFT_OUT),
 )
 def test_extension_example_renders_as_the_spec_says(example):
     expected = as_browser_reads(example.html)

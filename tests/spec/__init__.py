@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from xml.dom.minidom import Element, Node
 
 import html5lib
+import pytest
 
 from posts import rendering
 
@@ -199,3 +200,17 @@ def _collapse_whitespace(pieces: list[tuple[str, str]]) -> str:
                 text = text.rstrip(" ")
         written.append(text)
     return "".join(written)
+
+
+def as_params(examples: list[Example], left_out: dict[int, str]) -> list:
+    """The examples as test parameters; those left out are strict xfails saying why."""
+    return [
+        pytest.param(
+            example,
+            id=f"{example.number}-{example.section}",
+            marks=[pytest.mark.xfail(reason=left_out[example.number], strict=True)]
+            if example.number in left_out
+            else [],
+        )
+        for example in examples
+    ]
