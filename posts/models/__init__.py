@@ -1,6 +1,7 @@
 """markup's models, one module each; import them from here: ``from posts.models import Post``."""
 
 from posts.models.image import Image
+from posts.models.page import Page, PageQuerySet
 from posts.models.post import (
     LIST_KEY,
     LIST_ORDER,
@@ -16,18 +17,23 @@ from posts.models.post import (
 )
 from posts.models.redirect import Redirect
 from posts.models.revision import Revision, RevisionQuerySet
+from posts.models.site import NavigationLink, SiteSettings
 
 __all__ = [
     "LIST_KEY",
     "LIST_ORDER",
     "RENDERED_FIELDS",
     "Image",
+    "NavigationLink",
+    "Page",
+    "PageQuerySet",
     "Post",
     "PostManager",
     "PostQuerySet",
     "Redirect",
     "Revision",
     "RevisionQuerySet",
+    "SiteSettings",
     "Tag",
     "body_digest",
     "first_image_source",
