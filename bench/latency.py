@@ -81,12 +81,15 @@ def pages() -> dict[str, str]:
 def admin_pages() -> dict[str, str]:
     """The admin's post list, as authors use it."""
     tag = Tag.objects.get(name=EVERY_POST_TAG)
+    small_tag = Tag.objects.exclude(pk=tag.pk).order_by("name").first()
     changelist = reverse("admin:posts_post_changelist")
     return {
         "admin post list": changelist,
         "admin list, published": f"{changelist}?status__exact=published",
-        "admin list, tag": f"{changelist}?tags__id__exact={tag.pk}",
-        "admin list, searched": f"{changelist}?q=quokka",
+        "admin list, tag on every post": f"{changelist}?tags__id__exact={tag.pk}",
+        "admin list, small tag": f"{changelist}?tags__id__exact={small_tag.pk}",
+        "admin list, searched, rare word": f"{changelist}?q={RARE_WORD}",
+        "admin list, searched, word in every post": f"{changelist}?q=markup",
     }
 
 

@@ -295,6 +295,9 @@ LOGGING = {
 
 # markup
 
+# First values only: migrate copies these three into the site settings row once; from then
+# on editors change them in the admin (posts.SiteSettings), and these stand in for the row
+# only if it is deleted.
 MARKUP_SITE_TITLE = env_str("MARKUP_SITE_TITLE", "markup")
 MARKUP_SITE_DESCRIPTION = env_str(
     "MARKUP_SITE_DESCRIPTION", "Writing published with markup, a Markdown publishing platform."

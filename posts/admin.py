@@ -1,9 +1,15 @@
+import re
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, URLField
+from django.db.models.expressions import RawSQL
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,10 +22,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from posts import images, rendering, revisions
+from posts import images, rendering, revisions, roles, search
 from posts.forms import PostAdminForm, PreviewForm
 from posts.hints import writing_hints
-from posts.models import Image, Post, Tag
+from posts.models import Image, NavigationLink, Page, Post, SiteSettings, Tag
 
 
 @admin.register(Tag)
@@ -44,16 +50,82 @@ class PostChangeList(ChangeList):
         return queryset.defer("body", "body_html", "toc", "excerpt", "summary")
 
 
+# A word as the full-text indexes split text: a run of letters and digits.
+WORD = re.compile(r"[^\W_]+")
+
+
+class TagFilter(admin.SimpleListFilter):
+    """Posts with a tag, found through the post-tag table in a subquery.
+
+    Django's filter on ``tags`` joins that table and then needs a DISTINCT over whole
+    posts, which makes the database sort every post with the tag (all of them, for a tag
+    on every post) instead of walking the admin's index.
+    """
+
+    title = _("tags")
+    # The address Django's own filter used, so bookmarked lists keep working.
+    parameter_name = "tags__id__exact"
+
+    def lookups(self, request, model_admin):
+        return Tag.objects.values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            tag = int(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        return among(queryset, Post.tags.through.objects.filter(tag=tag).values("post"))
+
+
+def posts_matching(queryset, words: str):
+    """``queryset`` narrowed to the posts, of any status, with every word or the beginning
+    of one in their title, summary or body: through the full-text index (posts.search)
+    rather than ``icontains``, which reads every body."""
+    # Letters and digits only: nothing the reader types is read as query syntax.
+    beginnings = WORD.findall(words)
+    if not beginnings:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        document = RawSQL(
+            f'"{Post._meta.db_table}"."{search.DOCUMENT_COLUMN}"', [], SearchVectorField()
+        )
+        prefixes = " & ".join(f"'{beginning}':*" for beginning in beginnings)
+        query = SearchQuery(prefixes, search_type="raw", config=search.LANGUAGE)
+        return queryset.alias(document=document).filter(document=query)
+    index = search.INDEX_NAME
+    prefixes = " AND ".join(f'"{beginning}"*' for beginning in beginnings)
+    matches = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", [prefixes])
+    return among(queryset, matches)
+
+
+def among(queryset, ids):
+    """``queryset`` narrowed to the posts whose id a subquery gives, each post checked in
+    the list's order (index post_admin_order), so the first page stops early.
+
+    SQLite would rather look up every id the subquery gives and sort all those posts:
+    100,000 of them for a tag or a word on every post. A unary plus on the id keeps it
+    from starting there; the subquery becomes a set to check ids against.
+    """
+    if connection.vendor != "sqlite":
+        return queryset.filter(pk__in=ids)
+    checked = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
+    return queryset.alias(checked_id=checked).filter(checked_id__in=ids)
+
+
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state", "published_at", "author", "tag_list"]
-    list_filter = ["status", "tags", "author"]
-    search_fields = ["title", "body"]
-    date_hierarchy = "published_at"
+    # No date_hierarchy: its year links come from every post's date on each load of the
+    # list (docs/performance.md); this filter needs no query for its choices.
+    list_filter = ["status", TagFilter, "author", ("published_at", admin.DateFieldListFilter)]
+    # Words, through the full-text index: see get_search_results.
+    search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
-    actions = ["publish_now", "unpublish"]
+    actions = ["publish_now", "unpublish", "submit_for_review"]
     # "n of N" would count every post on each page of the list.
     show_full_result_count = False
     readonly_fields = [
@@ -65,7 +137,10 @@ class PostAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author", "body", "summary", "tags"]}),
-        (_("Publishing"), {"fields": ["status", "published_at", "former_addresses"]}),
+        (
+            _("Publishing"),
+            {"fields": ["status", "published_at", "review_note", "former_addresses"]},
+        ),
         (
             _("Saved version"),
             {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
@@ -80,8 +155,108 @@ class PostAdmin(admin.ModelAdmin):
             "(prefers-color-scheme: dark)": ["css/pygments-dark.css"],
         }
 
+    def get_search_results(self, request, queryset, search_term):
+        words = search.clean_query(search_term)
+        if not words:
+            return queryset, False
+        return posts_matching(queryset, words), False
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author").prefetch_related("tags")
+        posts = super().get_queryset(request).open_to(request.user)
+        return posts.select_related("author").prefetch_related("tags")
+
+    # Roles (posts.roles): contributors work on their own posts until they are published;
+    # whoever holds posts.publish_post publishes, schedules and unpublishes. Every door of
+    # the admin below asks these, not only the buttons it shows.
+
+    def get_object(self, request, object_id, from_field=None):
+        """Someone else's post is refused (403), not reported missing, to a contributor."""
+        post = super().get_object(request, object_id, from_field)
+        if post is None and from_field is None:
+            try:
+                exists = Post.objects.filter(pk=object_id).exists()
+            except (ValueError, TypeError, ValidationError):
+                exists = False
+            if exists:
+                raise PermissionDenied
+        return post
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and (
+            obj is None
+            or request.user.has_perm("posts.view_post")
+            or obj.author_id == request.user.pk
+        )
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.may_be_changed_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.may_be_deleted_by(request.user))
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(roles.PUBLISH_PERMISSION)
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_publish_permission(request):
+            return super().get_fieldsets(request, obj)
+        # Contributors: no publication time, no note to write; the author is only shown.
+        contributors_fields = {"author": "written_by", "published_at": None, "review_note": None}
+        return [
+            (
+                name,
+                options
+                | {
+                    "fields": [
+                        contributors_fields.get(field, field)
+                        for field in options["fields"]
+                        if contributors_fields.get(field, field)
+                    ]
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if self.has_publish_permission(request):
+            return readonly
+        return [*readonly, "written_by"]
+
+    @admin.display(description=_("author"))
+    def written_by(self, post):
+        if post.author_id is None:
+            return _("You")  # a new post: contributors write as themselves
+        return post.author.get_full_name() or post.author.get_username()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.may_publish = self.has_publish_permission(request)
+        return form
+
+    def save_model(self, request, post, form, change):
+        if not change and "author" not in form.fields:
+            post.author = request.user
+        super().save_model(request, post, form, change)
+
+    def get_deleted_objects(self, objs, request):
+        """A bulk delete may hold posts the user could not delete one by one: refused."""
+        deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
+        if any(not post.may_be_deleted_by(request.user) for post in objs):
+            permissions_needed.add(_("published posts, or posts of other authors"))
+        return deleted, counts, permissions_needed, protected
+
+    def response_action(self, request, queryset):
+        """An action the user is not offered, sent anyway, is refused (403)."""
+        requested = request.POST.get("action", "")
+        if requested in self._all_action_names() and requested not in self.get_actions(request):
+            raise PermissionDenied
+        return super().response_action(request, queryset)
+
+    def _all_action_names(self) -> set[str]:
+        return {name for _function, name, _label in self._get_base_actions()}
 
     @admin.display(description=_("old addresses"))
     def former_addresses(self, post):
@@ -155,7 +330,7 @@ class PostAdmin(admin.ModelAdmin):
         # body_html is the sanitizing pipeline's output: the one thing marked safe.
         return mark_safe(f'<div class="post-preview">{post.body_html}</div>')
 
-    @admin.action(description=_("Publish selected posts now"), permissions=["change"])
+    @admin.action(description=_("Publish selected posts now"), permissions=["publish"])
     def publish_now(self, request, queryset):
         posts = [post for post in queryset if not post.is_public]
         for post in posts:
@@ -166,7 +341,7 @@ class PostAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Unpublish selected posts"), permissions=["change"])
+    @admin.action(description=_("Unpublish selected posts"), permissions=["publish"])
     def unpublish(self, request, queryset):
         posts = [post for post in queryset if post.status == Post.Status.PUBLISHED]
         for post in posts:
@@ -177,6 +352,24 @@ class PostAdmin(admin.ModelAdmin):
                 "Moved %d post back to drafts.",
                 "Moved %d posts back to drafts.",
                 len(posts),
+            )
+            % len(posts),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Submit selected drafts for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        posts = [
+            post
+            for post in queryset
+            if post.status == Post.Status.DRAFT and post.may_be_changed_by(request.user)
+        ]
+        for post in posts:
+            post.submit_for_review(by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Submitted %d draft for review.", "Submitted %d drafts for review.", len(posts)
             )
             % len(posts),
             messages.SUCCESS,
@@ -382,3 +575,72 @@ class ImageAdmin(admin.ModelAdmin):
             ((reverse("admin:posts_post_change", args=[post.pk]), post.title) for post in posts),
         )
         return links or _("No post shows it.")
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "status", "navigation_position", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["rendered_preview", "word_count", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "summary"]}),
+        (_("Publishing"), {"fields": ["status", "navigation_position"]}),
+        (
+            _("Saved version"),
+            {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
+        ),
+    ]
+
+    class Media:
+        css = PostAdmin.Media.css
+
+    @admin.display(description=_("rendered preview"))
+    def rendered_preview(self, page):
+        # body_html is the sanitizing pipeline's output: the one thing marked safe.
+        return mark_safe(f'<div class="post-preview">{page.body_html}</div>')
+
+
+class NavigationLinkInline(admin.TabularInline):
+    model = NavigationLink
+    fields = ["position", "label", "page", "tag", "url"]
+    extra = 1
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
+
+    # Whoever may change the site settings may change its navigation.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("posts.view_sitesettings") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("posts.change_sitesettings")
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """One row, changed in place: never added beside it, never deleted."""
+
+    inlines = [NavigationLinkInline]
+    fieldsets = [
+        (None, {"fields": ["title", "description", "publisher_name", "footer_text"]}),
+        (_("Lists and previews"), {"fields": ["posts_per_page", "default_social_image"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect("admin:posts_sitesettings_change", SiteSettings.load().pk)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from posts.caching import cache_public_page
-from posts.models import Post, Tag
+from posts.models import Post, SiteSettings, Tag
 
 # Characters XML 1.0 cannot carry at all; nothing stops an author from typing them.
 NOT_XML_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -128,14 +128,18 @@ class SiteFeed(Feed):
     def __init__(self, feed_type):
         self.feed_type = feed_type
 
+    def __call__(self, request, *args, **kwargs):
+        self.site = SiteSettings.current(request)
+        return super().__call__(request, *args, **kwargs)
+
     def title(self, obj):
-        return settings.MARKUP_SITE_TITLE
+        return self.site.title
 
     def link(self, obj):
         return reverse("posts:list")
 
     def description(self, obj):
-        return settings.MARKUP_SITE_DESCRIPTION
+        return self.site.description
 
     def posts(self, obj):
         return Post.objects.published()
@@ -180,7 +184,7 @@ class TagFeed(SiteFeed):
 
     def title(self, tag):
         return _("%(site)s: posts tagged “%(tag)s”") % {
-            "site": settings.MARKUP_SITE_TITLE,
+            "site": self.site.title,
             "tag": tag.name,
         }
 
@@ -201,7 +205,7 @@ class AuthorFeed(SiteFeed):
 
     def title(self, author):
         return _("%(site)s: posts by %(author)s") % {
-            "site": settings.MARKUP_SITE_TITLE,
+            "site": self.site.title,
             "author": self.author_name(author),
         }
 

@@ -7,30 +7,59 @@ from django.utils.translation import gettext_lazy as _
 from posts import revisions
 from posts.models import Post, rendered_fields
 
+# What only an editor decides about a post: a contributor's form leaves these out.
+EDITORS_FIELDS = ("author", "published_at", "review_note")
+CONTRIBUTORS_STATUSES = (Post.Status.DRAFT, Post.Status.IN_REVIEW)
+
 
 class PostAdminForm(forms.ModelForm):
     """The post form of the admin, refusing to overwrite a save made since it was opened."""
 
     # The revision the author started from; a newer one means someone else saved meanwhile.
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # PostAdmin.get_form() sets this for the user: without it, a contributor's form.
+    may_publish = True
 
     class Meta:
         model = Post
-        fields = ["title", "slug", "author", "body", "summary", "tags", "status", "published_at"]
+        fields = [
+            "title",
+            "slug",
+            "author",
+            "body",
+            "summary",
+            "tags",
+            "status",
+            "published_at",
+            "review_note",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conflict = None
-        if self.instance.pk is None:
-            draft_key = "post-new"
-        else:
-            draft_key = f"post-{self.instance.pk}"
+        if not self.may_publish and "status" in self.fields:
+            status = self.fields["status"]
+            status.choices = [
+                (value, label) for value, label in status.choices if value in CONTRIBUTORS_STATUSES
+            ]
+            status.help_text = _(
+                "Choose “In review” when the post is ready: an editor then publishes it, "
+                "or sends it back with a note."
+            )
+        if self.instance.pk is not None:
             latest = self.instance.revisions.values_list("pk", flat=True).first()
             self.fields["base_revision"].initial = latest
+        if "body" in self.fields:  # not on a post shown read-only
+            self._mark_body_for_the_editor_script()
+
+    def _mark_body_for_the_editor_script(self):
+        attrs = self.fields["body"].widget.attrs
+        if self.instance.pk is None:
+            attrs["data-draft-key"] = "post-new"
+        else:
+            attrs["data-draft-key"] = f"post-{self.instance.pk}"
             # The editor's script offers back unsaved text only if newer than this.
-            saved_at = self.instance.updated_at.isoformat()
-            self.fields["body"].widget.attrs["data-saved-at"] = saved_at
-        self.fields["body"].widget.attrs["data-draft-key"] = draft_key
+            attrs["data-saved-at"] = self.instance.updated_at.isoformat()
 
     def clean_body(self):
         # Browsers send line breaks as CRLF: keep the body as it was written, so saving an
@@ -39,6 +68,8 @@ class PostAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if not self.may_publish:
+            self._refuse_editors_fields()
         if self.instance.pk is not None:
             # Locks the post until the admin's transaction ends: of two simultaneous
             # saves, the second waits here, then sees the first one's revision.
@@ -61,6 +92,28 @@ class PostAdminForm(forms.ModelForm):
                 params={"name": self.conflict.saved_by_name, "time": saved_at},
             )
         return cleaned_data
+
+    def _refuse_editors_fields(self):
+        """A contributor's form has no author, time or note: a request that sends them
+        anyway was made by hand, and is refused rather than quietly half-applied."""
+        sent = [
+            name
+            for name in EDITORS_FIELDS
+            if name not in self.fields
+            and any(
+                value
+                for key, values in self.data.lists()
+                if key == name or key.startswith(f"{name}_")
+                for value in values
+            )
+        ]
+        if sent:
+            names = ", ".join(str(Post._meta.get_field(name).verbose_name) for name in sent)
+            raise ValidationError(
+                _("Only an editor sets a post’s %(fields)s."),
+                code="editors_only",
+                params={"fields": names},
+            )
 
     @cached_property
     def conflict_diff(self) -> list[revisions.Hunk]:

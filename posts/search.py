@@ -1,4 +1,4 @@
-"""Full-text search over published posts, on PostgreSQL and on SQLite.
+"""Full-text search over published posts and pages, on PostgreSQL and on SQLite.
 
 PostgreSQL: a weighted search vector (title A, summary B, body C) in a generated column
 with a GIN index (migration 0003), queried in ``websearch`` syntax with English stemming,
@@ -7,7 +7,8 @@ posts_post with the porter stemmer, kept in step by triggers; the reader's words
 quoted FTS5 query of the same meaning, ranked by ``bm25()`` with the same order of
 weights and excerpted by ``snippet()``. Either way the database marks matches with
 private-use characters, and ``marked_html`` escapes the text before turning those into
-``<mark>``.
+``<mark>``. Pages have the same kind of index (migration 0007) and are searched alike;
+they are few, so the best of them come in one query, shown above the posts.
 """
 
 import re
@@ -24,9 +25,10 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from posts.models import Post
+from posts.models import Page, Post
 
 INDEX_NAME = "posts_post_search"
+PAGE_INDEX_NAME = "posts_page_search"
 # PostgreSQL's generated tsvector column (the Post model does not know it).
 DOCUMENT_COLUMN = "search_document"
 LANGUAGE = "english"
@@ -45,6 +47,8 @@ SQLITE_WEIGHTS = (10.0, 4.0, 1.0)
 # Only the newest this many matches are ranked and shown: a word in every post would
 # otherwise have every post ranked for each search (docs/performance.md).
 RANKED_MATCHES = 1_000
+# Pages found for a search, at most: the site's few standalone pages, best first.
+PAGE_MATCHES = 5
 
 
 def clean_query(text: str) -> str:
@@ -63,18 +67,74 @@ def matching_posts(words: str):
     return SqliteResults(words)
 
 
+def matching_pages(words: str) -> list[Page]:
+    """The best PAGE_MATCHES published pages matching ``words``, each with
+    ``marked_title`` and ``marked_excerpt`` as ``matching_posts`` gives them."""
+    search = _postgres_pages if connection.vendor == "postgresql" else _sqlite_pages
+    pages = search(words)
+    for page in pages:
+        page.marked_title = marked_html(page.title_headline)
+        page.marked_excerpt = _excerpt(page, [page.summary_headline, page.body_headline])
+    return pages
+
+
+def _postgres_pages(words: str) -> list[Page]:
+    query = SearchQuery(words, search_type="websearch", config=LANGUAGE)
+    document = RawSQL(f'"{DOCUMENT_COLUMN}"', [], SearchVectorField())
+    pages = (
+        Page.objects.published()
+        .defer(*UNSHOWN_FIELDS)
+        .alias(document=document)
+        .filter(document=query)
+        .annotate(
+            rank=SearchRank(F("document"), query),
+            title_headline=SearchHeadline("title", query, highlight_all=True, **MARKERS),
+            summary_headline=SearchHeadline("summary", query, **EXCERPT),
+            body_headline=SearchHeadline("body", query, **EXCERPT),
+        )
+        .order_by("-rank", "title", "pk")
+    )
+    return list(pages[:PAGE_MATCHES])
+
+
+def _sqlite_pages(words: str) -> list[Page]:
+    query = fts5_query(words)
+    if not query:
+        return []
+    weights = ", ".join(map(str, SQLITE_WEIGHTS))
+    snippet = f"snippet({PAGE_INDEX_NAME}, %s, %s, %s, '…', {EXCERPT_WORDS})"
+    pages = (
+        Page.objects.published()
+        .defer(*UNSHOWN_FIELDS)
+        .extra(
+            tables=[PAGE_INDEX_NAME],
+            where=[f"{PAGE_INDEX_NAME}.rowid = posts_page.id", f"{PAGE_INDEX_NAME} MATCH %s"],
+            params=[query],
+            select={
+                "rank": f"bm25({PAGE_INDEX_NAME}, {weights})",
+                "title_headline": f"highlight({PAGE_INDEX_NAME}, 0, %s, %s)",
+                "summary_headline": snippet,
+                "body_headline": snippet,
+            },
+            select_params=[START, STOP, 1, START, STOP, 2, START, STOP],
+            order_by=["rank", "title", "id"],
+        )
+    )
+    return list(pages[:PAGE_MATCHES])
+
+
 def marked_html(text: str) -> SafeString:
     """Text with its match markers as ``<mark>``; everything else escaped."""
     html = MARKED.sub(r"<mark>\1</mark>", escape(text))
     return mark_safe(html.replace(START, "").replace(STOP, ""))
 
 
-def _excerpt(post, candidates) -> SafeString:
-    """The first candidate with a match in it, else the post's teaser."""
+def _excerpt(found, candidates) -> SafeString:
+    """The first candidate with a match in it, else the post's or page's teaser."""
     for text in candidates:
         if text and START in text:
             return marked_html(text)
-    return escape(post.teaser)
+    return escape(found.teaser)
 
 
 class PostgresResults:

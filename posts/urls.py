@@ -64,4 +64,6 @@ urlpatterns = [
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("llms.txt", views.llms_txt, name="llms"),
+    # Last: a page's address is any slug no route above claims (Page.clean refuses theirs).
+    path("<uslug:slug>/", views.page_detail, name="page"),
 ]

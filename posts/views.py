@@ -1,6 +1,5 @@
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -13,9 +12,15 @@ from django.views.decorators.http import require_safe
 from django.views.generic.dates import MonthArchiveView, YearArchiveView
 
 from posts.caching import cache_public_page, remembered
-from posts.models import Post, Redirect, Tag
+from posts.models import Page, Post, Redirect, SiteSettings, Tag
 from posts.pagination import PostPaginator
-from posts.search import MAX_QUERY_LENGTH, RANKED_MATCHES, clean_query, matching_posts
+from posts.search import (
+    MAX_QUERY_LENGTH,
+    RANKED_MATCHES,
+    clean_query,
+    matching_pages,
+    matching_posts,
+)
 
 
 @require_safe
@@ -77,7 +82,7 @@ class PublishedArchiveMixin:
         return Post.objects.published().for_listing()
 
     def get_paginate_by(self, queryset):
-        return settings.MARKUP_POSTS_PER_PAGE
+        return SiteSettings.current(self.request).posts_per_page
 
     def get_paginator(self, queryset, per_page, **kwargs):
         return PostPaginator(queryset, per_page, name=self.request.path)
@@ -153,16 +158,19 @@ def post_markdown(request, slug):
 
 
 def _post_for(request, slug):
-    """The post at this address: readers see published posts, staff drafts too."""
+    """The post at this address: readers see published posts; editors every draft too,
+    contributors their own."""
     posts = Post.objects.for_listing()
     if not request.user.has_perm("posts.view_post"):
-        posts = posts.published()
+        own = posts.filter(author=request.user.pk) if request.user.is_staff else posts.none()
+        posts = posts.published() | own
     return get_object_or_404(posts, slug=slug)
 
 
 def _posts(request, posts) -> PostPaginator:
     """The pages of a list of posts, which its address names."""
-    return PostPaginator(posts, settings.MARKUP_POSTS_PER_PAGE, name=request.path)
+    per_page = SiteSettings.current(request).posts_per_page
+    return PostPaginator(posts, per_page, name=request.path)
 
 
 def _page(request, paginator):
@@ -176,11 +184,15 @@ def _page(request, paginator):
 @cache_public_page
 def search(request):
     words = clean_query(request.GET.get("q", ""))
-    results = Paginator(matching_posts(words), settings.MARKUP_POSTS_PER_PAGE)
+    results = Paginator(matching_posts(words), SiteSettings.current(request).posts_per_page)
     page = _page(request, results) if words else None
+    found_pages = matching_pages(words) if words else []
     context = {
         "words": words,
         "page": page,
+        # Shown above the first page of posts, counted on every page of results.
+        "found_pages": found_pages if page is not None and page.number == 1 else [],
+        "result_count": page.paginator.count + len(found_pages) if page is not None else 0,
         "page_query": urlencode({"q": words}),
         "max_query_length": MAX_QUERY_LENGTH,
         "ranked_matches": RANKED_MATCHES,
@@ -196,22 +208,35 @@ def robots_txt(request):
     return HttpResponse(rules, content_type="text/plain; charset=utf-8")
 
 
+# llms.txt lists this many of the newest posts, so it does not grow with the site; the
+# sitemap and the feeds lead to the rest.
+LLMS_TXT_POSTS = 1_000
+
+
 @require_safe
 @cache_public_page
 def llms_txt(request):
-    """The site for language models (llmstxt.org): its posts, linked to their Markdown twins."""
-    lines = [
-        f"# {_one_line(settings.MARKUP_SITE_TITLE)}",
-        "",
-        f"> {_one_line(settings.MARKUP_SITE_DESCRIPTION)}",
-        "",
-        "## Posts",
-        "",
-    ]
-    for post in Post.objects.published().only("title", "slug", "summary", "excerpt"):
+    """The site for language models (llmstxt.org): its newest posts, linked to their
+    Markdown twins, and where to find the others."""
+    site = SiteSettings.current(request)
+    lines = [f"# {_one_line(site.title)}", ""]
+    if site.description:
+        lines += [f"> {_one_line(site.description)}", ""]
+    lines += ["## Posts", ""]
+    posts = Post.objects.published().in_list_order().only("title", "slug", "summary", "excerpt")
+    posts = list(posts[: LLMS_TXT_POSTS + 1])
+    for post in posts[:LLMS_TXT_POSTS]:
         twin = request.build_absolute_uri(post.get_markdown_url())
         summary = f": {_one_line(post.teaser)}" if post.teaser else ""
         lines.append(f"- [{_link_text(post.title)}]({twin}){summary}")
+    if len(posts) > LLMS_TXT_POSTS:
+        sitemap = request.build_absolute_uri(reverse("posts:sitemap"))
+        feed = request.build_absolute_uri(
+            reverse("posts:site-feed", kwargs={"filename": "atom.xml"})
+        )
+        lines += ["", "## Optional", ""]
+        lines.append(f"- [Sitemap]({sitemap}): every post, beyond the newest {LLMS_TXT_POSTS:,}")
+        lines.append(f"- [Atom feed]({feed}): the newest posts, whole")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
@@ -222,3 +247,17 @@ def _one_line(text: str) -> str:
 def _link_text(text: str) -> str:
     """Text that cannot end a Markdown link early or start another."""
     return _one_line(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+@require_safe
+@cache_public_page
+def page_detail(request, slug):
+    """A standalone page: readers see published pages, staff drafts too."""
+    pages = Page.objects.all()
+    if not request.user.has_perm("posts.view_page"):
+        pages = pages.published()
+    page = get_object_or_404(pages, slug=slug)
+    response = render(request, "posts/page_detail.html", {"page": page})
+    if not page.is_public:
+        add_never_cache_headers(response)
+    return response

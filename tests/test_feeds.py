@@ -325,10 +325,10 @@ def feed_links(response) -> set[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # posts with their authors, then their tags
-        *[(path, 2) for path in feed_paths()["site"]],
+        # the site's settings, posts with their authors, then their tags
+        *[(path, 3) for path in feed_paths()["site"]],
         # and the tag, or the author, first
-        *[(path, 3) for path in feed_paths()["tag"] + feed_paths()["author"]],
+        *[(path, 4) for path in feed_paths()["tag"] + feed_paths()["author"]],
     ],
 )
 def test_feeds_make_a_fixed_number_of_queries(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from posts.models import Image, Post
+from posts.models import Image, Page, Post, SiteSettings
 from tests.test_images import picture_file
 
 VNU_JAR = Path(__file__).parent / "tools/node_modules/vnu-jar/build/dist/vnu.jar"
@@ -45,8 +45,12 @@ def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tm
     post = make_post(title="Tour", body=tour, tags=["Guides"], summary="A <summary> & more")
     draft = make_post(title="Draft", status=Post.Status.DRAFT)
     scheduled = make_post(title="Later", published_at=timezone.now() + timezone.timedelta(days=2))
-    settings.MARKUP_POSTS_PER_PAGE = 1
+    SiteSettings.objects.update_or_create(pk=1, defaults={"posts_per_page": 1})
     make_post(title="Second page")
+    page = Page.objects.create(
+        title="Colophon", slug="colophon", body=tour, summary="How <it> is made", status="published"
+    )
+    draft_page = Page.objects.create(title="Draft page", slug="draft-page", body="Soon.")
 
     pages = {
         "home": client.get("/").text,
@@ -60,6 +64,8 @@ def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tm
         "search": client.get("/search/?q=tour+or+second&page=2").text,
         "search-prompt": client.get("/search/").text,
         "not-found": client.get("/nowhere/").text,
+        "page": client.get(page.get_absolute_url()).text,
+        "search-with-a-page": client.get("/search/?q=colophon+or+tour").text,
     }
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login = client.post("/admin/login/", {"username": "editor", "password": "guess"})
@@ -68,5 +74,6 @@ def test_every_kind_of_page_is_valid_html(client, make_post, staff, settings, tm
     client.force_login(staff)
     pages["draft-preview"] = client.get(draft.get_absolute_url()).text
     pages["scheduled-preview"] = client.get(scheduled.get_absolute_url()).text
+    pages["draft-page-preview"] = client.get(draft_page.get_absolute_url()).text
 
     assert validation_errors(pages, tmp_path) == []

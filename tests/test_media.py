@@ -80,7 +80,7 @@ def test_serving_an_image_asks_the_database_nothing(
         "/media/images/%2e%2e/secret.png",
     ],
 )
-def test_anything_but_a_stored_upload_is_404(client, media_root, path):
+def test_anything_but_a_stored_upload_is_404(client, db, media_root, path):
     (media_root / "images").mkdir(parents=True)
     (media_root / "images" / "page.html").write_text("<script>alert(1)</script>")
     (media_root / "notes.html").write_text("<script>alert(1)</script>")

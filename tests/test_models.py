@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from posts import rendering
-from posts.models import Post, Tag, body_digest
+from posts.models import Page, Post, Tag, body_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +149,15 @@ def test_migrate_rerenders_after_the_pipeline_version_changes(make_post, monkeyp
     call_command("migrate", verbosity=0)
     post.refresh_from_db()
     assert post.body_html == "<p>text</p>\n"
+
+
+def test_migrate_rerenders_pages_after_the_pipeline_version_changes(db, monkeypatch):
+    page = Page.objects.create(title="About", slug="about", body="text")
+    Page.objects.filter(pk=page.pk).update(body_html="<p>old pipeline</p>")
+    monkeypatch.setattr(rendering, "VERSION", "next")
+    call_command("migrate", verbosity=0)
+    page.refresh_from_db()
+    assert page.body_html == "<p>text</p>\n"
 
 
 def test_oversized_body_is_a_validation_error_and_is_never_stored(make_post, author):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posts import caching
-from posts.models import Post, Tag
+from posts.models import Post, SiteSettings, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_a_scheduled_post_is_listed_when_due_though_the_list_was_cached(client, 
 
 
 def test_pages_are_cached_per_page_number(client, make_post, settings):
-    settings.MARKUP_POSTS_PER_PAGE = 1
+    SiteSettings.objects.update_or_create(pk=1, defaults={"posts_per_page": 1})
     make_post(title="Aardvark", published_at=timezone.now() - timedelta(days=2))
     make_post(title="Zebra")
     assert "Zebra" in client.get("/").text

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGUMENTS
-from tests.servers import create_superuser, gunicorn
+from tests.servers import create_superuser, gunicorn, manage
 
 pytestmark = pytest.mark.server
 
@@ -23,6 +23,27 @@ TOOLS = Path(__file__).parent / "tools" / "node_modules"
 LIGHTHOUSE = TOOLS / ".bin" / "lighthouse"
 AXE = TOOLS / "axe-core" / "axe.min.js"
 STAFF = ("grace", "a long author password 7")
+# Standalone pages beside the demo posts: one published, one draft (made by manage.py shell).
+PAGE_BODY = (
+    "How this site is made, in Markdown.\n\n## Type\n\nThe reader's own fonts.\n\n"
+    "## Code\n\n    1 + 1\n"
+)
+MAKE_PAGES = f"""
+from posts.models import Page
+Page.objects.create(title="Colophon", slug="colophon", body={PAGE_BODY!r}, status="published")
+Page.objects.create(title="Unfinished page", slug="unfinished-page", body={PAGE_BODY!r})
+"""
+# Two posts a page, so lists show their pagination; a navigation and a footer of every kind.
+SITE_SETTINGS = """
+from posts.models import Page, SiteSettings, Tag
+site = SiteSettings.load()
+site.posts_per_page = 2
+site.footer_text = "© 2026 The demo writers"
+site.save()
+site.navigation.create(position=1, tag=Tag.objects.get(slug="guides"))
+site.navigation.create(position=2, page=Page.objects.get(slug="colophon"))
+site.navigation.create(position=3, label="Django", url="https://www.djangoproject.com/")
+"""
 
 READER_PAGES = {
     "home": "/",
@@ -31,6 +52,7 @@ READER_PAGES = {
     "author": "/authors/demo/",
     "archive": "/archive/",
     "search": "/search/",
+    "page": "/colophon/",
 }
 SEARCH_RESULTS = "/search/?q=markdown"
 AXE_PAGES = READER_PAGES | {
@@ -50,7 +72,9 @@ def require(path: Path | str | None, what: str, how: str) -> None:
 def site(prepared_site):
     environment, folder = prepared_site
     create_superuser(environment, *STAFF)
-    with gunicorn(environment | {"MARKUP_POSTS_PER_PAGE": "2"}, folder) as (base_url, _):
+    manage(environment, "shell", "-c", MAKE_PAGES)
+    manage(environment, "shell", "-c", SITE_SETTINGS)
+    with gunicorn(environment, folder) as (base_url, _):
         yield base_url
 
 
@@ -173,12 +197,11 @@ def test_axe_finds_no_violation(site, open_page, axe_source, path, scheme):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", ["/posts/an-unfinished-draft/", "/unfinished-page/"])
 def test_axe_finds_no_violation_in_a_draft_preview(
-    site, open_page, axe_source, staff_session, scheme
+    site, open_page, axe_source, staff_session, path, scheme
 ):
-    page = open_page(
-        f"{site}/posts/an-unfinished-draft/", color_scheme=scheme, storage_state=staff_session
-    )
+    page = open_page(f"{site}{path}", color_scheme=scheme, storage_state=staff_session)
     assert page.locator(".preview-banner").is_visible()
     violations = axe_violations(page, axe_source)
     assert not violations, "\n".join(violations)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains
 
 from posts import caching
-from posts.models import Post
+from posts.models import Post, SiteSettings
 from posts.search import (
     DOCUMENT_COLUMN,
     INDEX_NAME,
@@ -157,7 +157,7 @@ def test_match_markers_in_post_text_cannot_open_elements(client, make_post):
 
 
 def test_pagination_keeps_the_query(client, make_post, settings):
-    settings.MARKUP_POSTS_PER_PAGE = 2
+    SiteSettings.objects.update_or_create(pk=1, defaults={"posts_per_page": 2})
     for day in range(5):
         make_post(title=f"Comet {day}", published_at=days_ago(day + 1))
     first = client.get(SEARCH, {"q": "comet"})
@@ -179,7 +179,7 @@ def test_an_empty_query_prompts_and_runs_no_query(
 ):
     make_post(title="Anything")
     parameters = {} if words is None else {"q": words}
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(2):  # the site's settings and navigation; no search
         response = client.get(SEARCH, parameters)
     assert response.status_code == 200
     assert response.context["page"] is None
@@ -248,9 +248,10 @@ def test_clean_query_folds_spaces_and_cuts():
 
 
 def test_query_count_is_fixed(client, make_post, settings, django_assert_num_queries):
-    settings.MARKUP_POSTS_PER_PAGE = 3
-    # Count and page; SQLite marks the page's matches in one more query (see SqliteResults).
-    expected = 3 if connection.vendor == "sqlite" else 2
+    SiteSettings.objects.update_or_create(pk=1, defaults={"posts_per_page": 3})
+    # Count and page; SQLite marks the page's matches in one more query (see SqliteResults);
+    # then the matching standalone pages, in one query; the site's settings and navigation.
+    expected = (3 if connection.vendor == "sqlite" else 2) + 1 + 2
     make_post(title="Comet 1", tags=["a"])
     with django_assert_num_queries(expected):
         client.get(SEARCH, {"q": "comet"})

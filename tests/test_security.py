@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from posts.models import Page
 from tests.test_configuration import STRONG_KEY, resolved_settings
 
 BEHIND_PROXY_SETTINGS = resolved_settings(
@@ -25,10 +26,12 @@ def answers(client, make_post, staff):
     moved = make_post(title="Moved away")
     moved.slug = "moved-here"
     moved.save()
+    page = Page.objects.create(title="About", slug="about", body="Hi", status="published")
     paths = [
         reverse("posts:list"),
         post.get_absolute_url(),
         post.get_markdown_url(),
+        page.get_absolute_url(),
         "/posts/moved-away/",  # a post's old address: 301 to its new one
         reverse("posts:author", kwargs={"username": post.author.username}),
         reverse("posts:archive"),

@@ -5,11 +5,12 @@ from pathlib import Path
 from urllib.robotparser import RobotFileParser
 
 import pytest
+from django.contrib.sitemaps import views as sitemap_views
 from django.utils import timezone
 from lxml import etree
 
-from posts import caching, sitemaps
-from posts.models import Post
+from posts import caching, sitemaps, views
+from posts.models import Page, Post, SiteSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +149,58 @@ def test_even_the_longest_addresses_keep_a_file_under_50_mb(client, make_post, s
     assert sitemaps.URLS_PER_FILE * sitemaps.LONGEST_ENTRY_BYTES <= 52_428_800
 
 
+@pytest.fixture
+def varied_site(site, make_post):
+    """The site, with pages, addresses in other scripts and changes in other time zones."""
+    make_post(title="Ünïcode", slug="ünïcode-日本")
+    make_post(title="Late", published_at=timezone.now() - timedelta(hours=1))
+    Post.objects.filter(title="Third").update(updated_at=timezone.now() - timedelta(days=400))
+    Page.objects.create(title="About", slug="about", body="Hello", status=Page.Status.PUBLISHED)
+    Page.objects.create(title="Draft page", slug="draft-page", body="-", status=Page.Status.DRAFT)
+
+
+def djangos_own(rf, path: str, section: str | None, https: bool):
+    """What Django's sitemap view and template make of the same sections."""
+    request = rf.get(path, secure=https, headers={"host": "localhost"})
+    return sitemap_views.sitemap(request, sitemaps.SECTIONS, section=section).render()
+
+
+@pytest.mark.parametrize("https", [False, True])
+@pytest.mark.parametrize(
+    ("path", "section"),
+    [
+        ("/sitemap.xml", None),
+        ("/sitemap-home.xml", "home"),
+        ("/sitemap-pages.xml", "pages"),
+        ("/sitemap-posts.xml", "posts"),
+        ("/sitemap-posts.xml?p=2", "posts"),
+        ("/sitemap-tags.xml", "tags"),
+        ("/sitemap-authors.xml", "authors"),
+    ],
+)
+def test_sitemap_files_are_what_djangos_sitemap_view_writes(
+    client, rf, varied_site, monkeypatch, settings, path, section, https
+):
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # 14 hours ahead: other days than UTC's
+    if path != "/sitemap.xml":
+        monkeypatch.setattr(sitemaps.PublicSitemap, "limit", 3)
+    ours = client.get(path, secure=https, headers={"host": "localhost"})
+    theirs = djangos_own(rf, path, section, https)
+    assert ours.content.decode() == theirs.content.decode()
+    for header in ("Content-Type", "Last-Modified", "X-Robots-Tag"):
+        assert ours.get(header) == theirs.get(header), header
+
+
+def test_published_pages_have_a_part_of_their_own(client, varied_site, small_files, index_schema):
+    root = etree.fromstring(client.get("/sitemap.xml").content)
+    assert index_schema.validate(root), index_schema.error_log
+    parts = [loc.text for loc in root.iter(f"{SITEMAP_NS}loc")]
+    assert f"{SITE}/sitemap-pages.xml" in parts
+    pages = client.get("/sitemap-pages.xml").content.decode()
+    assert f"<loc>{SITE}/about/</loc>" in pages
+    assert "draft-page" not in pages
+
+
 @pytest.mark.parametrize(
     "path", ["/sitemap.xml?p=2", "/sitemap-posts.xml?p=0", "/sitemap-nope.xml"]
 )
@@ -158,8 +211,9 @@ def test_missing_sitemap_parts_answer_404(client, site, path):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # counting each section, then each section's page: its count and its rows
-        ("/sitemap.xml", 3 + 6),
+        # counting each section (pages, posts, tags, authors; the home page is no query),
+        # then each section with URLs, its page: its count and its rows
+        ("/sitemap.xml", 4 + 6),
         ("/sitemap-posts.xml", 2),
     ],
 )
@@ -175,9 +229,9 @@ def test_sitemaps_make_a_fixed_number_of_queries(
 def test_the_index_makes_a_fixed_number_of_queries(
     client, site, small_files, django_assert_num_queries
 ):
-    # counting each section to decide; then per section its latest change (posts only)
-    # and its number of pages
-    with django_assert_num_queries(3 + 1 + 3):
+    # counting each section to decide (pages, posts, tags, authors); then per section
+    # with URLs its latest change (posts only) and its number of pages
+    with django_assert_num_queries(4 + 1 + 3):
         client.get("/sitemap.xml")
 
 
@@ -199,8 +253,9 @@ def test_robots_txt_names_the_sitemap_on_the_requests_host(client, db):
 
 
 def test_llms_txt_lists_published_posts_with_their_markdown_twins(client, site, settings):
-    settings.MARKUP_SITE_TITLE = "The Notebook"
-    settings.MARKUP_SITE_DESCRIPTION = "Notes on\nthings."
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"title": "The Notebook", "description": "Notes on\nthings."}
+    )
     Post.objects.filter(title="First").update(summary="The first one.")
     response = client.get("/llms.txt")
     assert response["Content-Type"] == "text/plain; charset=utf-8"
@@ -234,8 +289,30 @@ def test_llms_txt_keeps_hostile_titles_inside_their_links(client, make_post):
     )
 
 
-def test_llms_txt_makes_one_query(client, site, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_llms_txt_lists_only_the_newest_posts_and_points_to_the_rest(client, site, monkeypatch):
+    monkeypatch.setattr(views, "LLMS_TXT_POSTS", 2)
+    lines = client.get("/llms.txt").text.splitlines()
+    assert [line.split("](")[0] for line in lines if line.startswith("- [")] == [
+        "- [Third",
+        "- [Second",
+        "- [Sitemap",
+        "- [Atom feed",
+    ]
+    assert lines[-5:-2] == ["", "## Optional", ""]
+    for line in lines[-2:]:
+        address = line.split("](", 1)[1].split(")", 1)[0].removeprefix(SITE)
+        assert client.get(address).status_code == 200, address
+
+
+def test_llms_txt_at_its_bound_has_no_pointer(client, site, monkeypatch):
+    monkeypatch.setattr(views, "LLMS_TXT_POSTS", 3)
+    text = client.get("/llms.txt").text
+    assert "## Optional" not in text
+    assert "- [First]" in text
+
+
+def test_llms_txt_makes_two_queries(client, site, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the site's settings, the posts
         client.get("/llms.txt")
 
 

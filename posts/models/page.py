@@ -1,11 +1,73 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
 from django.utils.translation import gettext_lazy as _
 
-from posts.models.post import RENDERED_FIELDS, rendered_fields
+from posts.models.post import (
+    RENDERED_FIELDS,
+    RenderingQuerySet,
+    first_image_source,
+    rendered_fields,
+)
+
+# What each of the site's own first path segments serves, for the error naming a clash.
+# A segment missing here is refused all the same, with a plainer message.
+RESERVED_FOR = {
+    "admin": _("the admin"),
+    "posts": _("the posts"),
+    "tags": _("the tag pages"),
+    "authors": _("the author pages"),
+    "archive": _("the archives"),
+    "search": _("the search"),
+    "feeds": _("the feeds"),
+    "media": _("the uploaded images"),
+    "static": _("the site's static files"),
+    "healthz": _("the health probes"),
+    "readyz": _("the health probes"),
+}
 
 
-class PageQuerySet(models.QuerySet):
+def reserved_addresses() -> set[str]:
+    """The first path segments of the site's own addresses, in lower case.
+
+    Read from the URL configuration (so a route added later is reserved too), the static
+    and media addresses, and the health probes, which middleware answers before routing.
+    """
+    from markup.health import PROBES
+
+    segments = {_first_segment(route) for route in _routes(get_resolver())}
+    segments |= {_first_segment(urlsplit(url).path) for url in _local_urls()}
+    segments |= {_first_segment(path) for path in PROBES}
+    return {segment.casefold() for segment in segments if segment}
+
+
+def _routes(resolver, prefix=""):
+    """Each route of the configuration, as text, as deep as its first segment is known."""
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern).removeprefix("^")
+        if isinstance(pattern, URLResolver) and "/" not in route:
+            yield from _routes(pattern, route)
+        else:
+            yield route
+
+
+def _first_segment(route: str) -> str:
+    """The route's literal first path segment, or "" when a parameter makes it up."""
+    segment = route.lstrip("/").split("/", 1)[0]
+    return "" if any(sign in segment for sign in "<>()[]^$\\?*+") else segment
+
+
+def _local_urls() -> list[str]:
+    """STATIC_URL and MEDIA_URL, unless another host serves them."""
+    urls = (settings.STATIC_URL, settings.MEDIA_URL)
+    return [url for url in urls if url and not urlsplit(url).netloc]
+
+
+class PageQuerySet(RenderingQuerySet):
     def published(self):
         return self.filter(status=Page.Status.PUBLISHED)
 
@@ -23,7 +85,10 @@ class Page(models.Model):
         max_length=100,
         unique=True,
         allow_unicode=True,
-        help_text=_("The page's address: /slug/."),
+        help_text=_(
+            "The page's address: /slug/. Addresses the site uses itself (admin, posts, "
+            "tags, feeds, search …) are refused."
+        ),
     )
     body = models.TextField(_("body"), help_text=_("Markdown, as in posts."))
     body_html = models.TextField(_("rendered body"), editable=False)
@@ -50,7 +115,8 @@ class Page(models.Model):
     objects = PageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["navigation_position", "title"]
+        # Pages in the navigation first, by their order there; the others by title.
+        ordering = [models.F("navigation_position").asc(nulls_last=True), "title"]
         verbose_name = _("page")
         verbose_name_plural = _("pages")
         constraints = [
@@ -70,11 +136,65 @@ class Page(models.Model):
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "body" in update_fields:
-            for name, value in rendered_fields(self.body).items():
-                setattr(self, name, value)
+            self.render()
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("posts:page", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if clash := self.address_clash():
+            errors["slug"] = clash
+        try:
+            self.render()
+        except ValueError as error:
+            errors["body"] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+    def address_clash(self) -> str | None:
+        """Why the page's address would shadow one of the site's own, or None."""
+        if not self.slug:
+            return None
+        segment = self.slug.casefold()
+        if segment in reserved_addresses():
+            if segment in RESERVED_FOR:
+                return _("“%(slug)s” is taken by %(owner)s: /%(slug)s/ is theirs.") % {
+                    "slug": self.slug,
+                    "owner": RESERVED_FOR[segment],
+                }
+            return _("“%(slug)s” is a reserved address of the site.") % {"slug": self.slug}
+        try:
+            match = resolve(f"/{self.slug}/")
+        except Resolver404:
+            return None
+        if match.view_name != "posts:page":
+            return _("“%(slug)s” is a reserved address: /%(slug)s/ is %(name)s.") % {
+                "slug": self.slug,
+                "name": match.view_name,
+            }
+        return None
+
+    def render(self) -> None:
+        """Set the rendered fields from the body, once per body text."""
+        if getattr(self, "_rendered_body", None) != self.body:
+            for name, value in rendered_fields(self.body).items():
+                setattr(self, name, value)
+            self._rendered_body = self.body
+
+    @property
+    def is_public(self) -> bool:
+        """``PageQuerySet.published()`` for a page in hand."""
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def teaser(self) -> str:
+        return self.summary or self.excerpt
+
+    @property
+    def first_image_url(self) -> str | None:
+        """The address of the first image the page shows, for link previews."""
+        return first_image_source(self.body_html)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from posts import rendering
+from posts import rendering, roles
 from posts.caching import content_changed
 from posts.models.image import Image
 from posts.models.redirect import Redirect
@@ -123,7 +123,49 @@ class Tag(models.Model):
         return reverse("posts:tag", kwargs={"slug": self.slug})
 
 
-class PostQuerySet(models.QuerySet):
+class RenderingQuerySet(models.QuerySet):
+    """Bulk writes of posts and pages keep ``body_html`` in step with ``body``, as
+    ``save()`` does, and throw cached pages away: no signal is sent for them."""
+
+    def update(self, **kwargs):
+        # No revisions here: update() is also how migrations (historical models, perhaps
+        # no revisions table yet) and re-rendering write, and it cannot say who changed
+        # what. The admin's bulk actions go through publish() and unpublish(), which do.
+        # bulk_update() arrives here with rendered fields it computed per row.
+        if "body" in kwargs and not set(RENDERED_FIELDS) <= kwargs.keys():
+            body = kwargs["body"]
+            if not isinstance(body, str):
+                raise TypeError(
+                    "A body can only be updated with a string: the database cannot "
+                    "render Markdown. Save each one instead."
+                )
+            kwargs |= rendered_fields(body)
+        content_changed()
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            _render_into(obj)
+        content_changed()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "body" in fields:
+            for obj in objs:
+                _render_into(obj)
+            fields += [name for name in RENDERED_FIELDS if name not in fields]
+        content_changed()
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+def _render_into(obj) -> None:
+    for name, value in rendered_fields(obj.body).items():
+        setattr(obj, name, value)
+
+
+class PostQuerySet(RenderingQuerySet):
     def published(self):
         """The one definition of what readers may see."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -131,6 +173,17 @@ class PostQuerySet(models.QuerySet):
     def scheduled(self):
         """Published, but not yet due."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def in_review(self):
+        """Submitted by their authors, waiting for an editor."""
+        return self.filter(status=Post.Status.IN_REVIEW)
+
+    def open_to(self, user):
+        """The posts a user works with in the admin: every post for those who may view
+        posts (editors), their own posts for everyone else (contributors)."""
+        if user.has_perm("posts.view_post"):
+            return self
+        return self.filter(author=user.pk)
 
     def for_listing(self):
         return self.select_related("author").prefetch_related("tags")
@@ -181,42 +234,6 @@ class PostQuerySet(models.QuerySet):
             .order_by("-month")
         )
 
-    # The bulk paths below keep body_html in step with body, like save() does.
-
-    def update(self, **kwargs):
-        # No revisions here: update() is also how migrations (historical models, perhaps
-        # no revisions table yet) and re-rendering write, and it cannot say who changed
-        # what. The admin's bulk actions go through publish() and unpublish(), which do.
-        # bulk_update() arrives here with rendered fields it computed per post.
-        if "body" in kwargs and not set(RENDERED_FIELDS) <= kwargs.keys():
-            body = kwargs["body"]
-            if not isinstance(body, str):
-                raise TypeError(
-                    "A post body can only be updated with a string: the database "
-                    "cannot render Markdown. Save each post instead."
-                )
-            kwargs |= rendered_fields(body)
-        content_changed()  # no signal is sent for bulk writes
-        return super().update(**kwargs)
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for post in objs:
-            for name, value in rendered_fields(post.body).items():
-                setattr(post, name, value)
-        content_changed()
-        return super().bulk_create(objs, *args, **kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        objs, fields = list(objs), list(fields)
-        if "body" in fields:
-            for post in objs:
-                for name, value in rendered_fields(post.body).items():
-                    setattr(post, name, value)
-            fields += [name for name in RENDERED_FIELDS if name not in fields]
-        content_changed()
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
 
 def _list_key(post) -> tuple:
     if isinstance(post, Post):
@@ -236,6 +253,7 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
         PUBLISHED = "published", _("Published")
 
     # Identifies the post for good (feed entry ids), whatever its slug becomes.
@@ -285,6 +303,14 @@ class Post(models.Model):
             "Left blank, publishing sets it to now."
         ),
     )
+    review_note = models.TextField(
+        _("review note"),
+        blank=True,
+        help_text=_(
+            "Why the post goes back to its author, who sees this note on the post. "
+            "Kept while it is a draft; cleared when it is submitted again or published."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="posts")
@@ -295,6 +321,8 @@ class Post(models.Model):
         ordering = ["-published_at", "-created_at"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
+        # Changing a post is writing it; publishing is a decision of its own (posts.roles).
+        permissions = [("publish_post", _("Can publish, schedule and unpublish posts"))]
         # Lists of posts walk these in their order (posts.pagination) without reading rows.
         indexes = [
             models.Index(
@@ -304,14 +332,17 @@ class Post(models.Model):
                 fields=["author", "status", "-published_at", "-created_at", "-id"],
                 name="post_listing_by_author",
             ),
+            # The admin's post list, every status together, in its order (Meta.ordering
+            # and the primary key the admin adds to make it total).
+            models.Index(fields=["-published_at", "-created_at", "-id"], name="post_admin_order"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]),
+                condition=Q(status__in=["draft", "in_review", "published"]),
                 name="post_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False),
+                condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="published_post_has_time",
             ),
             models.CheckConstraint(
@@ -332,6 +363,10 @@ class Post(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
         self._default_publication_time()
+        if self.status != self.Status.DRAFT:
+            self.review_note = ""  # a note asks for changes to a draft; it ends with it
+            if update_fields is not None and "status" in update_fields:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "review_note"}
         if self.slug:
             super().save(*args, **kwargs)
         else:
@@ -377,6 +412,19 @@ class Post(models.Model):
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at > timezone.now()
+        )
+
+    def may_be_changed_by(self, user) -> bool:
+        return user.has_perm("posts.change_post") and self._in_the_hands_of(user)
+
+    def may_be_deleted_by(self, user) -> bool:
+        return user.has_perm("posts.delete_post") and self._in_the_hands_of(user)
+
+    def _in_the_hands_of(self, user) -> bool:
+        """Editors handle every post; contributors their own, until it is published
+        (public or scheduled): from then on only an editor changes or deletes it."""
+        return user.has_perm(roles.PUBLISH_PERMISSION) or (
+            self.author_id == user.pk and self.status != self.Status.PUBLISHED
         )
 
     @property
@@ -439,6 +487,13 @@ class Post(models.Model):
             if self.published_at is None or self.published_at > timezone.now():
                 self.published_at = timezone.now()
             self.save(update_fields=["status", "published_at", "updated_at"])
+            self.record_revision(by)
+
+    def submit_for_review(self, by=None):
+        with transaction.atomic():
+            self.refresh_from_db(from_queryset=Post.objects.select_for_update())
+            self.status = self.Status.IN_REVIEW
+            self.save(update_fields=["status", "updated_at"])
             self.record_revision(by)
 
     def unpublish(self, by=None):

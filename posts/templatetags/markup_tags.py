@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from posts.models import SiteSettings
+
 register = template.Library()
 
 # Query parameters that name a different page; any other (tracking junk) is left out of
@@ -52,6 +54,7 @@ def canonical_url(context):
 def blog_posting(context, post):
     """The post as schema.org ``BlogPosting`` JSON-LD, for search engines."""
     request = context["request"]
+    site = SiteSettings.current(request)
     author = post.author
     data = {
         "@context": "https://schema.org",
@@ -67,8 +70,9 @@ def blog_posting(context, post):
         },
         "url": request.build_absolute_uri(post.get_absolute_url()),
         "mainEntityOfPage": request.build_absolute_uri(post.get_absolute_url()),
+        "publisher": {"@type": "Organization", "name": site.publisher},
     }
-    if image := post.first_image_url:
+    if image := post.first_image_url or site.social_image_url:
         data["image"] = request.build_absolute_uri(image)
     return json_ld(data)
 

@@ -57,7 +57,7 @@ def markdown_file(post: Post, body: str) -> str:
     meta = {"title": post.title, "slug": post.slug}
     if post.published_at:
         meta["date"] = post.published_at.astimezone(UTC).isoformat()
-    meta["draft"] = post.status == Post.Status.DRAFT
+    meta["draft"] = post.status != Post.Status.PUBLISHED  # in review is not published
     meta["author"] = post.author.get_username()
     meta["tags"] = sorted(post.tag_names, key=str.lower)
     if post.summary:
