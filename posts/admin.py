@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from posts import images, rendering, revisions, roles, search
-from posts.forms import PostAdminForm, PreviewForm
+from posts.forms import PageAdminForm, PostAdminForm, PreviewForm
 from posts.hints import writing_hints
 from posts.models import Image, NavigationLink, Page, Post, SiteSettings, Tag
 
@@ -112,6 +112,35 @@ def among(queryset, ids):
         return queryset.filter(pk__in=ids)
     checked = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
     return queryset.alias(checked_id=checked).filter(checked_id__in=ids)
+
+
+def markdown_editor(admin_site, preview_url_name: str) -> forms.Textarea:
+    """The body's text area, which the editor's scripts give a live preview (rendered by
+    the view named ``preview_url_name``) and image uploads."""
+    return forms.Textarea(
+        attrs={
+            "rows": 24,
+            "class": "vLargeTextField markdown-source",
+            "spellcheck": "true",
+            "data-preview-url": reverse(f"{admin_site.name}:{preview_url_name}"),
+            "data-image-upload-url": reverse(f"{admin_site.name}:posts_image_upload"),
+        }
+    )
+
+
+def rendered_preview(request) -> JsonResponse:
+    """The posted body as saving would render it, for the editor's live preview."""
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(form.errors["body"])}, status=400)
+    word_count = form.rendered["word_count"]
+    return JsonResponse(
+        {
+            "html": form.rendered["body_html"],
+            "word_count": word_count,
+            "reading_minutes": rendering.reading_minutes(word_count),
+        }
+    )
 
 
 @admin.register(Post)
@@ -269,15 +298,7 @@ class PostAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
-            kwargs["widget"] = forms.Textarea(
-                attrs={
-                    "rows": 24,
-                    "class": "vLargeTextField markdown-source",
-                    "spellcheck": "true",
-                    "data-preview-url": reverse(f"{self.admin_site.name}:posts_post_preview"),
-                    "data-image-upload-url": reverse(f"{self.admin_site.name}:posts_image_upload"),
-                }
-            )
+            kwargs["widget"] = markdown_editor(self.admin_site, "posts_post_preview")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_urls(self):
@@ -380,17 +401,7 @@ class PostAdmin(admin.ModelAdmin):
         may_write = self.has_add_permission(request) or self.has_change_permission(request)
         if not (self.admin_site.has_permission(request) and may_write):
             raise PermissionDenied
-        form = PreviewForm(request.POST)
-        if not form.is_valid():
-            return JsonResponse({"error": " ".join(form.errors["body"])}, status=400)
-        word_count = form.rendered["word_count"]
-        return JsonResponse(
-            {
-                "html": form.rendered["body_html"],
-                "word_count": word_count,
-                "reading_minutes": rendering.reading_minutes(word_count),
-            }
-        )
+        return rendered_preview(request)
 
     def revision_list(self, request, object_id):
         post = self._post_for(request, object_id)
@@ -579,6 +590,7 @@ class ImageAdmin(admin.ModelAdmin):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
+    form = PageAdminForm
     list_display = ["title", "slug", "status", "navigation_position", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "body"]
@@ -593,13 +605,29 @@ class PageAdmin(admin.ModelAdmin):
         ),
     ]
 
-    class Media:
-        css = PostAdmin.Media.css
+    # The post editor: live preview, unsaved text kept in the browser, image uploads.
+    Media = PostAdmin.Media
 
     @admin.display(description=_("rendered preview"))
     def rendered_preview(self, page):
         # body_html is the sanitizing pipeline's output: the one thing marked safe.
         return mark_safe(f'<div class="post-preview">{page.body_html}</div>')
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["widget"] = markdown_editor(self.admin_site, "posts_page_preview")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_urls(self):
+        # Not admin_view: scripts get a 403, not a redirect to the login page.
+        preview = never_cache(require_POST(self.preview))
+        return [path("preview/", preview, name="posts_page_preview"), *super().get_urls()]
+
+    def preview(self, request):
+        may_write = self.has_add_permission(request) or self.has_change_permission(request)
+        if not (self.admin_site.has_permission(request) and may_write):
+            raise PermissionDenied
+        return rendered_preview(request)
 
 
 class NavigationLinkInline(admin.TabularInline):

@@ -5,14 +5,45 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from posts import revisions
-from posts.models import Post, rendered_fields
+from posts.models import Page, Post, rendered_fields
 
 # What only an editor decides about a post: a contributor's form leaves these out.
 EDITORS_FIELDS = ("author", "published_at", "review_note")
 CONTRIBUTORS_STATUSES = (Post.Status.DRAFT, Post.Status.IN_REVIEW)
 
 
-class PostAdminForm(forms.ModelForm):
+class MarkdownEditorForm(forms.ModelForm):
+    """An admin form whose ``body`` the editor's script (static/js/post-editor.js) works
+    on: its unsaved text is kept in the browser under a key of the object's own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:  # not on an object shown read-only
+            self._mark_body_for_the_editor_script()
+
+    def _mark_body_for_the_editor_script(self):
+        attrs = self.fields["body"].widget.attrs
+        name = self._meta.model._meta.model_name
+        if self.instance.pk is None:
+            attrs["data-draft-key"] = f"{name}-new"
+        else:
+            attrs["data-draft-key"] = f"{name}-{self.instance.pk}"
+            # The editor's script offers back unsaved text only if newer than this.
+            attrs["data-saved-at"] = self.instance.updated_at.isoformat()
+
+    def clean_body(self):
+        # Browsers send line breaks as CRLF: keep the body as it was written, so saving an
+        # unchanged text changes nothing (and records no revision).
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+
+class PageAdminForm(MarkdownEditorForm):
+    class Meta:
+        model = Page
+        fields = ["title", "slug", "body", "summary", "status", "navigation_position"]
+
+
+class PostAdminForm(MarkdownEditorForm):
     """The post form of the admin, refusing to overwrite a save made since it was opened."""
 
     # The revision the author started from; a newer one means someone else saved meanwhile.
@@ -49,22 +80,6 @@ class PostAdminForm(forms.ModelForm):
         if self.instance.pk is not None:
             latest = self.instance.revisions.values_list("pk", flat=True).first()
             self.fields["base_revision"].initial = latest
-        if "body" in self.fields:  # not on a post shown read-only
-            self._mark_body_for_the_editor_script()
-
-    def _mark_body_for_the_editor_script(self):
-        attrs = self.fields["body"].widget.attrs
-        if self.instance.pk is None:
-            attrs["data-draft-key"] = "post-new"
-        else:
-            attrs["data-draft-key"] = f"post-{self.instance.pk}"
-            # The editor's script offers back unsaved text only if newer than this.
-            attrs["data-saved-at"] = self.instance.updated_at.isoformat()
-
-    def clean_body(self):
-        # Browsers send line breaks as CRLF: keep the body as it was written, so saving an
-        # unchanged post changes nothing and records no revision.
-        return self.cleaned_data["body"].replace("\r\n", "\n")
 
     def clean(self):
         cleaned_data = super().clean()

@@ -148,6 +148,27 @@ def test_the_admin_shows_the_rendered_body(editor_client, make_page):
     assertNotContains(response, "<script>alert(1)")
 
 
+def test_the_page_editor_has_the_live_preview_and_uploads(editor_client, make_page):
+    page = make_page()
+    response = editor_client.get(reverse("admin:posts_page_change", args=[page.pk]))
+    body = response.context["adminform"].form.fields["body"].widget.attrs
+    assert body["data-preview-url"] == reverse("admin:posts_page_preview")
+    assert body["data-image-upload-url"] == reverse("admin:posts_image_upload")
+    assert body["data-draft-key"] == f"page-{page.pk}"
+    assertContains(response, "js/post-editor.js")
+
+
+def test_the_page_preview_renders_as_saving_would(editor_client):
+    response = editor_client.post(reverse("admin:posts_page_preview"), {"body": "*hi*"})
+    assert response.json()["html"] == "<p><em>hi</em></p>\n"
+
+
+def test_the_page_preview_refuses_staff_who_may_not_write_pages(client, django_user_model):
+    clerk = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    client.force_login(clerk)
+    assert client.post(reverse("admin:posts_page_preview"), {"body": "x"}).status_code == 403
+
+
 # Reading
 
 
