@@ -2,8 +2,9 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from pytest_django.asserts import assertInHTML
 
-from posts.models import Post, Tag
+from posts.models import Page, Post, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,14 @@ def test_seed_demo_creates_published_draft_and_scheduled_posts(client):
     tour = Post.objects.get(slug="a-tour-of-markdown")
     assert '<span class="k">' in tour.body_html
     assert client.get(tour.get_absolute_url()).status_code == 200
+
+
+def test_seed_demo_creates_an_about_page_in_the_navigation(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    about = Page.objects.get()
+    assert about.get_absolute_url() == "/about/"
+    assertInHTML('<a href="/about/">About</a>', client.get("/").text)
 
 
 def test_seed_demo_gives_each_post_its_first_revision_once():

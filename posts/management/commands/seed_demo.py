@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from posts.models import Post, Tag
+from posts.models import Page, Post, Tag
 
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "demo"
 DRAFT, PUBLISHED = Post.Status.DRAFT, Post.Status.PUBLISHED
@@ -66,9 +66,22 @@ POSTS = [
     },
 ]
 
+PAGES = [
+    {
+        "slug": "about",
+        "title": "About",
+        "navigation_position": 1,
+        "summary": "What this demo site is, and where its pages come from.",
+        "body": "This is a demo of **markup**, a Markdown publishing platform.\n\n"
+        "Pages like this one stand beside the posts: they are written in the admin under "
+        "*Pages*, have an address of their own (`/about/`) and may take a place in the "
+        "navigation. They stay out of lists and feeds, but search finds them.",
+    },
+]
+
 
 class Command(BaseCommand):
-    help = "Create demo posts (published, draft, scheduled). Safe to run again."
+    help = "Create demo posts (published, draft, scheduled) and pages. Safe to run again."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -93,4 +106,10 @@ class Command(BaseCommand):
             post.save()
             post.tags.set(Tag.objects.get_or_create(name=name)[0] for name in tag_names)
             post.record_revision()
-        self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(POSTS)} posts."))
+        for fields in PAGES:
+            Page.objects.update_or_create(
+                slug=fields["slug"], defaults=fields | {"status": Page.Status.PUBLISHED}
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo content ready: {len(POSTS)} posts, {len(PAGES)} page.")
+        )
