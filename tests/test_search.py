@@ -393,10 +393,10 @@ def test_postgresql_searches_through_the_gin_index(make_post):
         # Enough rows, and statistics on them, for an index to beat reading the table.
         cursor.execute(
             "INSERT INTO posts_post (uuid, title, slug, author_id, body, body_html, toc, "
-            "excerpt, word_count, rendered_digest, summary, status, published_at, created_at, "
-            "updated_at) SELECT gen_random_uuid(), 'Filler ' || n, 'filler-' || n, author_id, "
-            "body, body_html, toc, excerpt, word_count, rendered_digest, summary, status, "
-            "published_at, created_at, updated_at "
+            "excerpt, word_count, rendered_digest, summary, review_note, status, published_at, "
+            "created_at, updated_at) SELECT gen_random_uuid(), 'Filler ' || n, 'filler-' || n, "
+            "author_id, body, body_html, toc, excerpt, word_count, rendered_digest, summary, "
+            "review_note, status, published_at, created_at, updated_at "
             "FROM posts_post, generate_series(1, 2000) AS n WHERE id = %s",
             [post.pk],
         )
