@@ -3,6 +3,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 import time_machine
 from django.utils import timezone
 
@@ -97,6 +98,21 @@ def page(browser):
     page = watched_page(browser)
     yield page
     page.context.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server's URL: the suite's own, else bin/test's, else the standard port."""
+    url = (
+        os.environ.get("REDIS_URL")
+        or os.environ.get("TEST_REDIS_URL")
+        or "redis://127.0.0.1:6379/0"
+    )
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server answers at {url} ({error}); bin/test starts one as root")
+    return url
 
 
 @pytest.fixture

@@ -165,8 +165,8 @@ def test_hsts_lifetime_and_trusted_origins_come_from_the_environment():
     }
 
 
-def test_redis_url_selects_djangos_redis_cache():
-    backend = "django.core.cache.backends.redis.RedisCache"
+def test_redis_url_selects_the_redis_cache():
+    backend = "posts.caching.RedisCache"
     with_redis = resolved_settings("CACHES", DJANGO_SECRET_KEY=STRONG_KEY, REDIS_URL="redis://c/2")
     assert with_redis["CACHES"]["default"]["BACKEND"] == backend
     assert with_redis["CACHES"]["default"]["LOCATION"] == "redis://c/2"

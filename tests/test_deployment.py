@@ -22,7 +22,6 @@ from urllib.parse import urlencode, urlsplit
 
 import psycopg
 import pytest
-import redis
 
 from tests.servers import (
     TcpRelay,
@@ -67,20 +66,6 @@ def postgres_server():
         psycopg.connect(url, connect_timeout=3).close()
     except psycopg.OperationalError as error:
         pytest.skip(f"no PostgreSQL server answers at {url} ({error}); bin/test starts one as root")
-    return url
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    url = (
-        os.environ.get("REDIS_URL")
-        or os.environ.get("TEST_REDIS_URL")
-        or "redis://127.0.0.1:6379/0"
-    )
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as error:
-        pytest.skip(f"no Redis server answers at {url} ({error}); bin/test starts one as root")
     return url
 
 

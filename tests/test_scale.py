@@ -2,7 +2,6 @@
 gives the same pages as counting and OFFSET did: the same posts in the same order at
 every page boundary, ties in time included, and counts right after every change."""
 
-import os
 import uuid
 from datetime import datetime, timedelta
 
@@ -310,13 +309,13 @@ def test_postgresql_can_walk_an_index_for_the_admin_order(db):
 
 
 def test_the_shared_cache_keeps_one_redis_client_and_serves_pages_from_it(
-    client, make_post, settings
+    client, make_post, settings, redis_url
 ):
     settings.MARKUP_PAGE_CACHE_SECONDS = 300
     settings.CACHES = {
         "default": {
             "BACKEND": "posts.caching.RedisCache",
-            "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
+            "LOCATION": redis_url,
             "KEY_PREFIX": f"test-scale-{uuid.uuid4()}",
         }
     }
