@@ -55,6 +55,7 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 WORKERS = 3
 MEMORY_REQUESTS = 10_000
+WARM_UP_REQUESTS = 1_000
 RESULTS = BENCH / "results"
 
 
@@ -184,21 +185,37 @@ def throughput(env: dict, folder: Path) -> dict:
 
 
 def worker_memory(env: dict, folder: Path) -> dict:
-    """Resident memory of one worker before and after MEMORY_REQUESTS rendered pages."""
+    """Resident memory of one worker after its first requests, after WARM_UP_REQUESTS (what
+    a worker holds once its caches are filled), and after MEMORY_REQUESTS more rendered
+    pages: growth from the second point on would be a leak."""
     env = env | {"MARKUP_PAGE_CACHE_SECONDS": "0", "GUNICORN_MAX_REQUESTS": "0"}
+    paths = ("/", "/posts/post-500/", "/tags/notes/?page=3", "/feeds/atom.xml")
+
+    def serve(requests: int) -> int:
+        served = 0
+        while served < requests:
+            for path in paths:
+                served += wrk(f"{app_url}{path}", connections=2, seconds=2)["requests"]
+        return served
+
     with gunicorn(env, folder, workers=1) as (app_url, process):
         worker = int(
             Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()[0]
         )
-        for path in ("/", "/posts/post-500/", "/tags/notes/", "/feeds/atom.xml"):
+        for path in paths:
             fetch(f"{app_url}{path}")
+        first = resident_kib(worker)
+        warmed = serve(WARM_UP_REQUESTS)
         before = resident_kib(worker)
-        served = 0
-        while served < MEMORY_REQUESTS:
-            for path in ("/", "/posts/post-500/", "/tags/notes/?page=3", "/feeds/atom.xml"):
-                served += wrk(f"{app_url}{path}", connections=2, seconds=2)["requests"]
+        served = serve(MEMORY_REQUESTS)
         after = resident_kib(worker)
-    return {"requests": served, "before_mib": before / 1024, "after_mib": after / 1024}
+    return {
+        "first_requests_mib": first / 1024,
+        "warm_up_requests": warmed,
+        "requests": served,
+        "before_mib": before / 1024,
+        "after_mib": after / 1024,
+    }
 
 
 def resident_kib(pid: int) -> int:
@@ -289,9 +306,10 @@ def main():
         summary["memory"] = memory = worker_memory(env, Path(folder))
     growth = memory["after_mib"] / memory["before_mib"] - 1
     print(
-        f"\nworker memory: {memory['before_mib']:.1f} MiB resident after warming up, "
+        f"\nworker memory: {memory['first_requests_mib']:.1f} MiB resident after 4 requests, "
+        f"{memory['before_mib']:.1f} MiB after {memory['warm_up_requests']:,} (warm), "
         f"{memory['after_mib']:.1f} MiB after {memory['requests']:,} more requests "
-        f"({growth:+.1%})"
+        f"({growth:+.1%} from warm)"
     )
     summary["machine"] += f", load {os.getloadavg()[0]:.1f} at the end"
     (RESULTS / "latest.json").write_text(json.dumps(summary, indent=1) + "\n")

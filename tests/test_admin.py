@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -229,3 +230,9 @@ def test_images_inside_links_give_the_link_its_text(editor_client, staff):
     body = "[![A cat](/cat.png)](https://example.org/)"
     response = editor_client.post(ADD, form_data(author=staff.pk, body=body), follow=True)
     assert [m for m in response.context["messages"] if m.level_tag == "warning"] == []
+
+
+def test_the_post_lists_checkbox_is_djangos_own(make_post):
+    post = make_post(title='Quotes " & <tags>')
+    post_admin = admin.site._registry[Post]
+    assert post_admin.action_checkbox(post) == admin.ModelAdmin.action_checkbox(post_admin, post)
