@@ -1,6 +1,7 @@
+"""Posts and tags in the admin: the list, the form, the roles' rules, revisions."""
+
 import re
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -9,13 +10,12 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField, URLField
+from django.db.models import Count, F, Func, IntegerField
 from django.db.models.expressions import RawSQL
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.decorators import method_decorator
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -23,10 +23,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from posts import images, rendering, revisions, roles, search
-from posts.forms import PageAdminForm, PostAdminForm, PreviewForm
+from posts import rendering, revisions, roles, search
+from posts.admin.editor import markdown_editor, rendered_preview
+from posts.forms import PostAdminForm
 from posts.hints import writing_hints
-from posts.models import Image, NavigationLink, Page, Post, SiteSettings, Tag
+from posts.models import Post, Tag
 
 
 @admin.register(Tag)
@@ -113,35 +114,6 @@ def among(queryset, ids):
         return queryset.filter(pk__in=ids)
     checked = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
     return queryset.alias(checked_id=checked).filter(checked_id__in=ids)
-
-
-def markdown_editor(admin_site, preview_url_name: str) -> forms.Textarea:
-    """The body's text area, which the editor's scripts give a live preview (rendered by
-    the view named ``preview_url_name``) and image uploads."""
-    return forms.Textarea(
-        attrs={
-            "rows": 24,
-            "class": "vLargeTextField markdown-source",
-            "spellcheck": "true",
-            "data-preview-url": reverse(f"{admin_site.name}:{preview_url_name}"),
-            "data-image-upload-url": reverse(f"{admin_site.name}:posts_image_upload"),
-        }
-    )
-
-
-def rendered_preview(request) -> JsonResponse:
-    """The posted body as saving would render it, for the editor's live preview."""
-    form = PreviewForm(request.POST)
-    if not form.is_valid():
-        return JsonResponse({"error": " ".join(form.errors["body"])}, status=400)
-    word_count = form.rendered["word_count"]
-    return JsonResponse(
-        {
-            "html": form.rendered["body_html"],
-            "word_count": word_count,
-            "reading_minutes": rendering.reading_minutes(word_count),
-        }
-    )
 
 
 @admin.register(Post)
@@ -473,216 +445,3 @@ class PostAdmin(admin.ModelAdmin):
         if not allowed:
             raise PermissionDenied
         return post
-
-
-class ImageUploadForm(forms.Form):
-    """A picture sent by the post editor, with the alt text the author gave it."""
-
-    file = forms.FileField()
-    alt_text = forms.CharField(max_length=300)
-
-    def clean_file(self):
-        self.processed = images.process(self.cleaned_data["file"])
-        return self.cleaned_data["file"]
-
-
-class ImageAdminForm(forms.ModelForm):
-    upload = forms.FileField(
-        label=_("file"), help_text=_("A JPEG, PNG, GIF or WebP picture, up to 10 MB.")
-    )
-
-    class Meta:
-        model = Image
-        fields = ["alt_text", "caption"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            del self.fields["upload"]  # a stored image keeps its file: upload another
-
-    def clean_upload(self):
-        self.processed = images.process(self.cleaned_data["upload"])
-        stored = Image.objects.filter(content_hash=self.processed.content_hash).first()
-        if stored is not None:
-            raise ValidationError(
-                _("This picture is uploaded already, as “%(alt)s”."), params={"alt": stored}
-            )
-        return self.cleaned_data["upload"]
-
-    def save(self, commit=True):
-        if self.instance.pk is None:
-            self.instance.take(self.processed)
-        return super().save(commit)
-
-
-@admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
-    form = ImageAdminForm
-    list_display = ["thumbnail", "alt_text", "dimensions", "uploaded_by", "created_at"]
-    list_display_links = ["thumbnail", "alt_text"]
-    search_fields = ["alt_text"]
-    readonly_fields = ["preview", "markdown", "dimensions", "shown_in"]
-
-    def get_fields(self, request, image=None):
-        if image is None:
-            return ["upload", "alt_text", "caption"]
-        return ["preview", "alt_text", "caption", "markdown", "dimensions", "shown_in"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("uploaded_by")
-
-    def get_urls(self):
-        upload = self.admin_site.admin_view(self.upload)
-        return [path("upload/", upload, name="posts_image_upload"), *super().get_urls()]
-
-    def save_model(self, request, image, form, change):
-        if not change:
-            form.processed.save()
-            image.uploaded_by = request.user
-        super().save_model(request, image, form, change)
-
-    def get_deleted_objects(self, objs, request):
-        """An image that posts still show cannot be deleted: those posts are named."""
-        deleted, counts, permissions_needed, protected = super().get_deleted_objects(objs, request)
-        for image in objs:
-            protected += [
-                _("Post “%(post)s” shows “%(image)s”") % {"post": post, "image": image}
-                for post in image.posts_showing().only("title")
-            ]
-        return deleted, counts, permissions_needed, protected
-
-    @method_decorator(require_POST)
-    def upload(self, request):
-        """The post editor's upload: JSON with the Markdown to insert, or the problems."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = ImageUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            errors = {name: list(messages) for name, messages in form.errors.items()}
-            return JsonResponse({"errors": errors}, status=400)
-        image = Image.store(
-            form.processed, alt_text=form.cleaned_data["alt_text"], uploaded_by=request.user
-        )
-        return JsonResponse({"markdown": image.markdown, "url": image.url}, status=201)
-
-    @admin.display(description=_("image"))
-    def thumbnail(self, image):
-        return format_html(
-            '<img src="{}" alt="" width="80" height="{}" loading="lazy">',
-            image.thumbnail_url,
-            max(1, round(80 * image.height / image.width)),
-        )
-
-    @admin.display(description=_("image"))
-    def preview(self, image):
-        return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}" class="image-preview">',
-            image.url,
-            image.alt_text,
-            image.width,
-            image.height,
-        )
-
-    @admin.display(description=_("Markdown"))
-    def markdown(self, image):
-        return format_html("<code>{}</code>", image.markdown)
-
-    @admin.display(description=_("size"))
-    def dimensions(self, image):
-        return f"{image.width} × {image.height}"
-
-    @admin.display(description=_("shown in"))
-    def shown_in(self, image):
-        posts = image.posts_showing().only("pk", "title")
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("admin:posts_post_change", args=[post.pk]), post.title) for post in posts),
-        )
-        return links or _("No post shows it.")
-
-
-@admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
-    form = PageAdminForm
-    list_display = ["title", "slug", "status", "navigation_position", "updated_at"]
-    list_filter = ["status"]
-    search_fields = ["title", "body"]
-    prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["rendered_preview", "word_count", "created_at", "updated_at"]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "body", "summary"]}),
-        (_("Publishing"), {"fields": ["status", "navigation_position"]}),
-        (
-            _("Saved version"),
-            {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
-        ),
-    ]
-
-    # The post editor: live preview, unsaved text kept in the browser, image uploads.
-    Media = PostAdmin.Media
-
-    @admin.display(description=_("rendered preview"))
-    def rendered_preview(self, page):
-        # body_html is the sanitizing pipeline's output: the one thing marked safe.
-        return mark_safe(f'<div class="post-preview">{page.body_html}</div>')
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "body":
-            kwargs["widget"] = markdown_editor(self.admin_site, "posts_page_preview")
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def get_urls(self):
-        # Not admin_view: scripts get a 403, not a redirect to the login page.
-        preview = never_cache(require_POST(self.preview))
-        return [path("preview/", preview, name="posts_page_preview"), *super().get_urls()]
-
-    def preview(self, request):
-        may_write = self.has_add_permission(request) or self.has_change_permission(request)
-        if not (self.admin_site.has_permission(request) and may_write):
-            raise PermissionDenied
-        return rendered_preview(request)
-
-
-class NavigationLinkInline(admin.TabularInline):
-    model = NavigationLink
-    fields = ["position", "label", "page", "tag", "url"]
-    extra = 1
-    formfield_overrides = {URLField: {"assume_scheme": "https"}}
-
-    # Whoever may change the site settings may change its navigation.
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("posts.view_sitesettings") or self.has_change_permission(
-            request, obj
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("posts.change_sitesettings")
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-
-@admin.register(SiteSettings)
-class SiteSettingsAdmin(admin.ModelAdmin):
-    """One row, changed in place: never added beside it, never deleted."""
-
-    inlines = [NavigationLinkInline]
-    fieldsets = [
-        (None, {"fields": ["title", "description", "publisher_name", "footer_text"]}),
-        (_("Lists and previews"), {"fields": ["posts_per_page", "default_social_image"]}),
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return redirect("admin:posts_sitesettings_change", SiteSettings.load().pk)
