@@ -173,28 +173,28 @@ class SqliteResults:
     def __init__(self, words: str):
         self.query = fts5_query(words)
         weights = ", ".join(map(str, SQLITE_WEIGHTS))
-        # The FTS5 table has no model: extra() joins it (rowid is the post's id).
+        # The newest matches by id, which FTS5 reads in order without ranking.
+        newest = (
+            f"SELECT rowid FROM {INDEX_NAME} WHERE {INDEX_NAME} MATCH %s "
+            f"ORDER BY rowid DESC LIMIT {RANKED_MATCHES}"
+        )
+        self.matches = Post.objects.published().filter(pk__in=RawSQL(newest, [self.query]))
+        # The FTS5 table has no model: extra() joins it (rowid is the post's id) for bm25().
         self.posts = (
-            Post.objects.published()
-            .select_related("author")
+            self.matches.select_related("author")
             .defer(*UNSHOWN_FIELDS)
             .extra(
                 tables=[INDEX_NAME],
-                where=[
-                    f"{INDEX_NAME}.rowid = posts_post.id",
-                    f"{INDEX_NAME} MATCH %s",
-                    # The newest matches by id, which FTS5 reads in order without ranking.
-                    f"posts_post.id IN (SELECT rowid FROM {INDEX_NAME} WHERE {INDEX_NAME} "
-                    f"MATCH %s ORDER BY rowid DESC LIMIT {RANKED_MATCHES})",
-                ],
-                params=[self.query, self.query],
+                where=[f"{INDEX_NAME}.rowid = posts_post.id", f"{INDEX_NAME} MATCH %s"],
+                params=[self.query],
                 select={"rank": f"bm25({INDEX_NAME}, {weights})"},
                 order_by=["rank", "-published_at", "-id"],
             )
         )
 
     def count(self) -> int:
-        return self.posts.count() if self.query else 0
+        # Without the ranking join: counting through it made FTS5 read every match.
+        return self.matches.count() if self.query else 0
 
     def __getitem__(self, window):
         posts = list(self.posts[window]) if self.query else []
