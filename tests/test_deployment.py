@@ -406,6 +406,34 @@ def test_an_edit_through_a_is_served_fresh_by_b(cluster):
     assert editor.get(f"{cluster['b']}/admin/").status == 200
 
 
+def test_through_nginx_an_edit_shows_within_a_second_and_editors_never_get_cached_pages(
+    cluster,
+):
+    """deploy/'s micro-cache in front of markup itself, not a stand-in app."""
+    home = f"{cluster['https']}/"
+    reader = Client(cluster["certificate"])
+    assert "Edited behind the cache" not in reader.get(home).text  # now in nginx's cache
+
+    editor = Client(cluster["certificate"])
+    editor.sign_in(cluster["https"])
+    changelist = editor.get(f"{cluster['https']}/admin/posts/post/?q=Scheduling").text
+    link = r'href="(/admin/posts/post/\d+/change/)[^"]*">Scheduling posts</a>'
+    change_path = re.search(link, changelist).group(1)
+    form = FormValues(editor.get(f"{cluster['https']}{change_path}").text).values
+    form["title"] = ["Edited behind the cache"]
+    saved = editor.post(f"{cluster['https']}{change_path}", form)
+    assert saved.status == 302, saved.text
+
+    # A signed-in editor is never served the cached page, nor does their page fill it.
+    signed_in = editor.get(home).text
+    assert "Edited behind the cache" in signed_in
+    assert 'href="/admin/"' in signed_in
+    time.sleep(1.05)
+    fresh = reader.get(home).text
+    assert "Edited behind the cache" in fresh
+    assert 'href="/admin/"' not in fresh
+
+
 def test_readyz_reports_ok_through_every_instance(cluster):
     for name in ("a", "b"):
         response = Client().get(f"{cluster[name]}/readyz")
