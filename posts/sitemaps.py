@@ -32,7 +32,7 @@ from posts.pagination import PostPaginator
 # cut far sooner, so each renders in a few milliseconds: the cost of a part is what a
 # part holds, however large the site (docs/performance.md).
 LONGEST_ENTRY_BYTES = 2_800
-URLS_PER_FILE = 1_000
+URLS_PER_FILE = 500
 
 
 class PublicSitemap(Sitemap):
