@@ -65,6 +65,16 @@ def test_the_preview_follows_typing_under_the_policy(site, page):
     assert page.problems == []
 
 
+def test_pages_have_the_same_editor_preview_and_unsaved_text(site, page):
+    sign_in(page, site)
+    page.goto(f"{site}/admin/posts/page/add/")
+    page.locator("#id_body").press_sequentially("About *us*", delay=20)
+    expect(page.locator(".markdown-preview .post-preview em")).to_have_text("us")
+    page.reload()  # the text typed is offered back
+    expect(page.locator(".unsaved-offer")).to_be_visible()
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_violation_in_the_editor_the_preview_and_the_offer(site, browser, scheme):
     if not AXE.exists():
