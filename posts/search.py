@@ -86,15 +86,21 @@ def _postgres_pages(words: str) -> list[Page]:
         .defer(*UNSHOWN_FIELDS)
         .alias(document=document)
         .filter(document=query)
-        .annotate(
-            rank=SearchRank(F("document"), query),
-            title_headline=SearchHeadline("title", query, highlight_all=True, **MARKERS),
-            summary_headline=SearchHeadline("summary", query, **EXCERPT),
-            body_headline=SearchHeadline("body", query, **EXCERPT),
-        )
+        .annotate(**_ranked_and_marked(query))
         .order_by("-rank", "title", "pk")
     )
     return list(pages[:PAGE_MATCHES])
+
+
+def _ranked_and_marked(query: SearchQuery) -> dict:
+    """PostgreSQL's rank of a match, and its title, summary and body with the matches
+    marked, as annotations of a query over the search document."""
+    return {
+        "rank": SearchRank(F("document"), query),
+        "title_headline": SearchHeadline("title", query, highlight_all=True, **MARKERS),
+        "summary_headline": SearchHeadline("summary", query, **EXCERPT),
+        "body_headline": SearchHeadline("body", query, **EXCERPT),
+    }
 
 
 def _sqlite_pages(words: str) -> list[Page]:
@@ -149,12 +155,7 @@ class PostgresResults:
             .select_related("author")
             .defer(*UNSHOWN_FIELDS)
             .alias(document=document)
-            .annotate(
-                rank=SearchRank(F("document"), query),
-                title_headline=SearchHeadline("title", query, highlight_all=True, **MARKERS),
-                summary_headline=SearchHeadline("summary", query, **EXCERPT),
-                body_headline=SearchHeadline("body", query, **EXCERPT),
-            )
+            .annotate(**_ranked_and_marked(query))
             .order_by("-rank", "-published_at", "-pk")
         )
 
