@@ -12,6 +12,8 @@ second. ``PostPaginator`` keeps ``?page=N`` and its order, and instead
   posts by id (a deferred join), never the bodies of the posts it skips.
 """
 
+import hashlib
+
 from django.core.paginator import Paginator
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -66,3 +68,16 @@ class PostPaginator(Paginator):
             return list(every.order_by("position").values_list(*LIST_KEY))
 
         return remembered(f"bookmarks:{self.name}", compute)
+
+
+class RememberedCountPaginator(Paginator):
+    """Django's Paginator, with the count of its queryset remembered until content changes:
+    for the admin's lists, where a tag or a word on every post made each page count every
+    post. Querysets are told apart by their SQL, so each filter, search and user's view of
+    the list has its own count."""
+
+    @cached_property
+    def count(self) -> int:
+        sql, params = self.object_list.query.sql_with_params()
+        key = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+        return remembered(f"admin-count:{key}", lambda: Paginator.count.func(self))

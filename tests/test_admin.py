@@ -3,11 +3,13 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains
 
-from posts import rendering
+from posts import caching, rendering
 from posts.models import Post, Tag
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +238,26 @@ def test_the_post_lists_checkbox_is_djangos_own(make_post):
     post = make_post(title='Quotes " & <tags>')
     post_admin = admin.site._registry[Post]
     assert post_admin.action_checkbox(post) == admin.ModelAdmin.action_checkbox(post_admin, post)
+
+
+def test_the_post_list_remembers_its_count_until_content_changes(
+    client, staff, make_post, settings
+):
+    settings.MARKUP_PAGE_CACHE_SECONDS = 300
+    caching.content_changed()  # nothing remembered by an earlier test applies
+    tag = Tag.objects.create(name="Everywhere")
+    make_post(title="One", tags=[tag])
+    client.force_login(staff)
+    url = reverse("admin:posts_post_changelist") + f"?tags__id__exact={tag.pk}"
+    with CaptureQueriesContext(connection) as first:
+        assertContains(client.get(url), "1 post")
+    with CaptureQueriesContext(connection) as second:
+        assertContains(client.get(url), "1 post")
+
+    def counts(queries):
+        return [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+
+    assert counts(first)
+    assert not counts(second)
+    make_post(title="Two", tags=[tag])
+    assertContains(client.get(url), "2 posts")

@@ -28,6 +28,7 @@ from posts.admin.editor import markdown_editor, rendered_preview
 from posts.forms import PostAdminForm
 from posts.hints import writing_hints
 from posts.models import Post, Tag
+from posts.pagination import RememberedCountPaginator
 
 
 @admin.register(Tag)
@@ -133,6 +134,7 @@ class PostAdmin(admin.ModelAdmin):
     # Drawing a row costs ~1.5 ms in Django's templates: 100 of them were most of the
     # list's time at 100k posts (docs/performance.md).
     list_per_page = 50
+    paginator = RememberedCountPaginator
     readonly_fields = [
         "created_at",
         "updated_at",
