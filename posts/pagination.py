@@ -14,6 +14,7 @@ second. ``PostPaginator`` keeps ``?page=N`` and its order, and instead
 
 import hashlib
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -78,6 +79,9 @@ class RememberedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        sql, params = self.object_list.query.sql_with_params()
+        try:
+            sql, params = self.object_list.query.sql_with_params()
+        except EmptyResultSet:  # a queryset that can match nothing, such as none()
+            return 0
         key = hashlib.sha256(repr((sql, params)).encode()).hexdigest()
         return remembered(f"admin-count:{key}", lambda: Paginator.count.func(self))
