@@ -8,10 +8,9 @@ from django.urls.exceptions import Resolver404
 from django.utils.translation import gettext_lazy as _
 
 from posts.models.post import (
-    RENDERED_FIELDS,
     RenderingQuerySet,
+    RendersBody,
     first_image_source,
-    rendered_fields,
 )
 
 # What each of the site's own first path segments serves, for the error naming a clash.
@@ -72,7 +71,7 @@ class PageQuerySet(RenderingQuerySet):
         return self.filter(status=Page.Status.PUBLISHED)
 
 
-class Page(models.Model):
+class Page(RendersBody, models.Model):
     """A standalone page beside the posts (About, Contact ...), at an address of its own."""
 
     class Status(models.TextChoices):
@@ -134,11 +133,7 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or "body" in update_fields:
-            self.render()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
+        self.render_for_save(kwargs)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -177,13 +172,6 @@ class Page(models.Model):
                 "name": match.view_name,
             }
         return None
-
-    def render(self) -> None:
-        """Set the rendered fields from the body, once per body text."""
-        if getattr(self, "_rendered_body", None) != self.body:
-            for name, value in rendered_fields(self.body).items():
-                setattr(self, name, value)
-            self._rendered_body = self.body
 
     @property
     def is_public(self) -> bool:

@@ -123,6 +123,28 @@ class Tag(models.Model):
         return reverse("posts:tag", kwargs={"slug": self.slug})
 
 
+class RendersBody:
+    """A model whose ``body`` is Markdown, stored rendered (RENDERED_FIELDS) by save()."""
+
+    def render(self) -> None:
+        """Set the rendered fields from the body, rendering once per body text however
+        often clean() and save() ask."""
+        cached_body, fields = getattr(self, "_rendered", (None, None))
+        if cached_body != self.body or fields is None:
+            fields = rendered_fields(self.body)
+            self._rendered = (self.body, fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def render_for_save(self, kwargs: dict) -> None:
+        """Render before a save that writes the body; what it renders is written too."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.render()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
+
+
 class RenderingQuerySet(models.QuerySet):
     """Bulk writes of posts and pages keep ``body_html`` in step with ``body``, as
     ``save()`` does, and throw cached pages away: no signal is sent for them."""
@@ -199,27 +221,11 @@ class PostQuerySet(RenderingQuerySet):
         at the post in the index rather than at the newest post. SQLite uses only the first
         of two upper bounds on a column: filter this before published().
         """
-        published_at, created_at, pk = _list_key(post)
-        return self.filter(
-            Q(published_at__lte=published_at)
-            & (
-                Q(published_at__lt=published_at)
-                | Q(published_at=published_at, created_at__lt=created_at)
-                | Q(published_at=published_at, created_at=created_at, pk__lt=pk)
-            )
-        )
+        return self.filter(_listed_beyond(post, "lt"))
 
     def listed_before(self, post):
         """The posts before ``post`` in list order: newer ones."""
-        published_at, created_at, pk = _list_key(post)
-        return self.filter(
-            Q(published_at__gte=published_at)
-            & (
-                Q(published_at__gt=published_at)
-                | Q(published_at=published_at, created_at__gt=created_at)
-                | Q(published_at=published_at, created_at=created_at, pk__gt=pk)
-            )
-        )
+        return self.filter(_listed_beyond(post, "gt"))
 
     def by_author(self, author):
         return self.filter(author=author)
@@ -233,6 +239,16 @@ class PostQuerySet(RenderingQuerySet):
             .annotate(count=Count("pk"))
             .order_by("-month")
         )
+
+
+def _listed_beyond(post, direction: str) -> Q:
+    """The posts past ``post`` in list order: older ones for "lt", newer ones for "gt"."""
+    published_at, created_at, pk = _list_key(post)
+    return Q(**{f"published_at__{direction}e": published_at}) & (
+        Q(**{f"published_at__{direction}": published_at})
+        | Q(published_at=published_at, **{f"created_at__{direction}": created_at})
+        | Q(published_at=published_at, created_at=created_at, **{f"pk__{direction}": pk})
+    )
 
 
 def _list_key(post) -> tuple:
@@ -250,7 +266,7 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
     use_in_migrations = True
 
 
-class Post(models.Model):
+class Post(RendersBody, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -357,11 +373,7 @@ class Post(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or "body" in update_fields:
-            for name, value in self._render().items():
-                setattr(self, name, value)
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *RENDERED_FIELDS}
+        self.render_for_save(kwargs)
         self._default_publication_time()
         if self.status != self.Status.DRAFT:
             self.review_note = ""  # a note asks for changes to a draft; it ends with it
@@ -391,7 +403,7 @@ class Post(models.Model):
         self._default_publication_time()
         errors = {}
         try:
-            self._render()
+            self.render()
         except ValueError as error:
             errors["body"] = str(error)
         if errors:
@@ -524,14 +536,6 @@ class Post(models.Model):
         list(Post.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
         latest = self.revisions.select_related("created_by").first()
         return latest if latest is not None and latest.pk != base_revision_id else None
-
-    def _render(self) -> dict:
-        """Render the body once per body text, however often clean() and save() ask."""
-        cached_body, fields = getattr(self, "_rendered", (None, None))
-        if cached_body != self.body or fields is None:
-            fields = rendered_fields(self.body)
-            self._rendered = (self.body, fields)
-        return fields
 
     def _default_publication_time(self):
         """Publishing without a time publishes now."""
