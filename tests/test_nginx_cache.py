@@ -40,7 +40,8 @@ class CountingApp:
             self.requests[path] = self.requests.get(path, 0) + 1
         time.sleep(self.delay)
         headers = [("Content-Type", "text/html; charset=utf-8")]
-        # /lasting/ pages are kept for 10 s, to test the lock apart from the expiry.
+        # /lasting/ pages are kept for 10 s, to test caching and the lock apart from the
+        # expiry: markup's own pages expire at the end of their second.
         lasting = 10 if path.startswith("/lasting/") else 0
         if not path.startswith("/unmarked/"):
             headers.append(("X-Accel-Expires", f"@{int(time.time()) + lasting}"))
@@ -106,8 +107,8 @@ def proxied(nginx_tools, tmp_path_factory):
 
 def test_a_public_page_is_served_from_the_cache(proxied):
     app, get = proxied
-    texts = [get("/posts/cached/")[2] for _ in range(5)]
-    assert app.count("/posts/cached/") == 1
+    texts = [get("/lasting/cached/")[2] for _ in range(5)]
+    assert app.count("/lasting/cached/") == 1
     assert texts == [texts[0]] * 5
 
 
