@@ -249,7 +249,26 @@ def _link_text(text: str) -> str:
     return _one_line(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
+def follow_moved_pages(view):
+    """A published page's former address answers 301 with its current one, in one step.
+    A draft's former addresses answer 404 like the draft itself: a permanent redirect
+    stays in browsers, and must lead to a page readers can see."""
+
+    @wraps(view)
+    def view_or_redirect(request, slug):
+        try:
+            return view(request, slug)
+        except Http404:
+            moved = Page.objects.published().filter(old_addresses__old_slug=slug).first()
+            if moved is None:
+                raise
+            return HttpResponsePermanentRedirect(moved.get_absolute_url())
+
+    return view_or_redirect
+
+
 @require_safe
+@follow_moved_pages
 @cache_public_page
 def page_detail(request, slug):
     """A standalone page: readers see published pages, staff drafts too."""

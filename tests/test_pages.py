@@ -13,7 +13,8 @@ from pytest_django.asserts import assertContains, assertInHTML, assertNotContain
 from posts import caching
 from posts.models import Page, SiteSettings
 from posts.search import PAGE_INDEX_NAME, clean_query, matching_pages
-from tests.test_reading import links, meta
+from tests.html import Inventory
+from tests.test_reading import links, meta, structured_data
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +239,47 @@ def test_a_page_without_a_summary_is_described_by_its_excerpt(client, make_page)
     assert found["twitter:card"] == ["summary"]
 
 
+def test_a_page_describes_itself_as_a_web_page(client, make_page, now):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"publisher_name": "Garden Press"})
+    make_page(summary="Who writes here", body="Text\n\n![A portrait](/media/portrait.png)")
+    data = structured_data(client.get("/about/").text)
+    assert data == {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": "About",
+        "description": "Who writes here",
+        "url": "http://testserver/about/",
+        "dateModified": "2026-11-24T12:00:00Z",
+        "publisher": {"@type": "Organization", "name": "Garden Press"},
+        "image": "http://testserver/media/portrait.png",
+    }
+
+
+def test_a_pages_structured_data_falls_back_to_the_sites_description(client, make_page):
+    SiteSettings.objects.update_or_create(pk=1, defaults={"description": "Notes on gardens"})
+    make_page(body="")
+    data = structured_data(client.get("/about/").text)
+    assert data["description"] == "Notes on gardens"
+    assert data["publisher"] == {"@type": "Organization", "name": "markup"}
+    assert "image" not in data
+
+
+def test_no_title_or_summary_can_break_out_of_a_pages_structured_data(client, make_page):
+    hostile = '</script><script>alert(1)</script><!-- "quoted" & more'
+    make_page(title=hostile, summary=hostile)
+    html = client.get("/about/").text
+    scripts = [attrs for tag, attrs in Inventory(html).elements if tag == "script"]
+    assert scripts == [{"type": "application/ld+json"}]
+    data = structured_data(html)
+    assert (data["name"], data["description"]) == (hostile, hostile)
+
+
+def test_a_draft_page_carries_no_structured_data(client, make_page, staff):
+    make_page(status=Page.Status.DRAFT)
+    client.force_login(staff)
+    assertNotContains(client.get("/about/"), "application/ld+json")
+
+
 def test_a_page_costs_a_fixed_number_of_queries(client, make_page, django_assert_num_queries):
     make_page(body="# One\n\n## Two\n\n![x](/static/x.png)")
     # The page; then the site's settings and its navigation, which every page shows.
@@ -435,6 +477,21 @@ def test_editing_a_page_refreshes_it_and_unpublishing_removes_it(client, make_pa
     page.status = Page.Status.DRAFT
     page.save()
     assert client.get("/about/").status_code == 404
+
+
+def test_renaming_a_page_stops_the_cache_serving_its_old_address(
+    client, make_page, page_cache, django_assert_num_queries
+):
+    page = make_page()
+    client.get("/about/")
+    with django_assert_num_queries(0):
+        assert client.get("/about/").status_code == 200  # cached
+    page.slug = "team"
+    page.save()
+    assert client.get("/about/")["Location"] == "/team/"
+    assert client.get("/team/").status_code == 200
+    with django_assert_num_queries(2):
+        assert client.get("/about/").status_code == 301  # a redirect is never cached
 
 
 def test_deleting_a_page_removes_it_from_cached_search_results(client, make_page, page_cache):

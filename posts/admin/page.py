@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import path
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -21,10 +22,27 @@ class PageAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["rendered_preview", "word_count", "created_at", "updated_at"]
+    readonly_fields = [
+        "former_addresses",
+        "first_published_at",
+        "rendered_preview",
+        "word_count",
+        "created_at",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "summary"]}),
-        (_("Publishing"), {"fields": ["status", "navigation_position"]}),
+        (
+            _("Publishing"),
+            {
+                "fields": [
+                    "status",
+                    "navigation_position",
+                    "first_published_at",
+                    "former_addresses",
+                ]
+            },
+        ),
         (
             _("Saved version"),
             {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
@@ -38,6 +56,13 @@ class PageAdmin(admin.ModelAdmin):
     def rendered_preview(self, page):
         # body_html is the sanitizing pipeline's output: the one thing marked safe.
         return mark_safe(f'<div class="post-preview">{page.body_html}</div>')
+
+    @admin.display(description=_("old addresses"))
+    def former_addresses(self, page):
+        """Addresses the page had once it had been published, which redirect to it while it
+        is published."""
+        addresses = ((redirect.old_address,) for redirect in page.old_addresses.all())
+        return format_html_join(", ", "<code>{}</code>", addresses) or _("None")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":

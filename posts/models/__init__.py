@@ -15,7 +15,7 @@ from posts.models.post import (
     rendered_fields,
     unique_slug,
 )
-from posts.models.redirect import Redirect
+from posts.models.redirect import PageRedirect, Redirect
 from posts.models.revision import Revision, RevisionQuerySet
 from posts.models.site import NavigationLink, SiteSettings
 
@@ -27,6 +27,7 @@ __all__ = [
     "NavigationLink",
     "Page",
     "PageQuerySet",
+    "PageRedirect",
     "Post",
     "PostManager",
     "PostQuerySet",

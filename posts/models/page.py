@@ -2,9 +2,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posts.models.post import (
@@ -12,6 +14,7 @@ from posts.models.post import (
     RendersBody,
     first_image_source,
 )
+from posts.models.redirect import PageRedirect
 
 # What each of the site's own first path segments serves, for the error naming a clash.
 # A segment missing here is refused all the same, with a plainer message.
@@ -67,8 +70,31 @@ def _local_urls() -> list[str]:
 
 
 class PageQuerySet(RenderingQuerySet):
+    """Bulk writes that publish pages note their first publication, as ``save()`` does."""
+
     def published(self):
         return self.filter(status=Page.Status.PUBLISHED)
+
+    def update(self, **kwargs):
+        if kwargs.get("status") == Page.Status.PUBLISHED:
+            first = Coalesce("first_published_at", models.Value(timezone.now()))
+            kwargs.setdefault("first_published_at", first)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for page in objs:
+            page.note_first_publication()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), list(fields)
+        if "status" in fields:
+            for page in objs:
+                page.note_first_publication()
+            if "first_published_at" not in fields:
+                fields.append("first_published_at")
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 class Page(RendersBody, models.Model):
@@ -108,6 +134,10 @@ class Page(RendersBody, models.Model):
         blank=True,
         help_text=_("Where the page appears in the site's navigation; blank keeps it out."),
     )
+    # Once set, the page's former addresses redirect to it (while it is published).
+    first_published_at = models.DateTimeField(
+        _("first published"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -134,10 +164,23 @@ class Page(RendersBody, models.Model):
 
     def save(self, *args, **kwargs):
         self.render_for_save(kwargs)
-        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        had_been_published = self.first_published_at is not None
+        if self.note_first_publication() and update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "first_published_at"}
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if update_fields is None or "slug" in update_fields:
+                self._keep_old_address(had_been_published)
 
     def get_absolute_url(self):
         return reverse("posts:page", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        page = super().from_db(db, field_names, values)
+        page._saved_slug = page.__dict__.get("slug")  # absent when deferred
+        return page
 
     def clean(self):
         errors = {}
@@ -172,6 +215,24 @@ class Page(RendersBody, models.Model):
                 "name": match.view_name,
             }
         return None
+
+    def note_first_publication(self) -> bool:
+        """Note the time of the page's first publication, if this is it; whether it was."""
+        if self.is_public and self.first_published_at is None:
+            self.first_published_at = timezone.now()
+            return True
+        return False
+
+    def _keep_old_address(self, had_been_published: bool) -> None:
+        """The former slug of a page that had been published redirects to it; a slug taken
+        over stops redirecting. A draft's first addresses were never public: none is kept."""
+        saved_slug = getattr(self, "_saved_slug", None)
+        if saved_slug == self.slug:
+            return
+        PageRedirect.objects.filter(old_slug=self.slug).delete()
+        if saved_slug and had_been_published:
+            PageRedirect.objects.update_or_create(old_slug=saved_slug, defaults={"page": self})
+        self._saved_slug = self.slug
 
     @property
     def is_public(self) -> bool:

@@ -77,6 +77,25 @@ def blog_posting(context, post):
     return json_ld(data)
 
 
+@register.simple_tag(takes_context=True)
+def web_page(context, page):
+    """A standalone page as schema.org ``WebPage`` JSON-LD."""
+    request = context["request"]
+    site = SiteSettings.current(request)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": page.title,
+        "description": page.teaser or site.description,
+        "url": request.build_absolute_uri(page.get_absolute_url()),
+        "dateModified": page.updated_at,
+        "publisher": {"@type": "Organization", "name": site.publisher},
+    }
+    if image := page.first_image_url or site.social_image_url:
+        data["image"] = request.build_absolute_uri(image)
+    return json_ld(data)
+
+
 def json_ld(data) -> str:
     """Structured data in a ``<script type="application/ld+json">`` no text can break out of."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(SCRIPT_SAFE_JSON)
