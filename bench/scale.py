@@ -125,8 +125,11 @@ def wrk(url: str, connections: int = 32, seconds: int = WRK_SECONDS) -> dict:
         raise RuntimeError(f"wrk {url} measured nothing:\n{output}{finished.stderr}")
 
     def milliseconds(percentile: str) -> float:
-        value, unit = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+        found = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        if found is None:
+            raise RuntimeError(f"wrk {url}: no {percentile}th percentile in\n{output}")
+        value, unit = found.groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
@@ -165,8 +168,8 @@ def throughput(env: dict, folder: Path) -> dict:
         for path in pages.values():
             fetch(f"{app_url}{path}")  # into the page cache
         home_bytes = len(urllib.request.urlopen(f"{app_url}/").read())
-        env["BENCH_BODY_BYTES"] = str(home_bytes)
-        results["gunicorn: minimal Django view"] = wrk(f"{app_url}/bench/minimal/")
+        minimal = f"{app_url}/bench/minimal/?bytes={home_bytes}"
+        results["gunicorn: minimal Django view"] = wrk(minimal)
         for name, path in pages.items():
             results[f"gunicorn: cached {name} page"] = wrk(f"{app_url}{path}")
         static_root = Path(env["DJANGO_STATIC_ROOT"])
@@ -178,7 +181,7 @@ def throughput(env: dict, folder: Path) -> dict:
             )
             for name, path in pages.items():
                 results[f"nginx: micro-cached {name} page"] = wrk(f"{https_url}{path}")
-    with bare_gunicorn(env, folder) as bare_url:
+    with bare_gunicorn(env | {"BENCH_BODY_BYTES": str(home_bytes)}, folder) as bare_url:
         results["gunicorn: bare WSGI app"] = wrk(f"{bare_url}/")
     results["home page bytes"] = home_bytes
     return results

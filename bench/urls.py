@@ -1,15 +1,19 @@
-import os
+from functools import cache
 
 from django.http import HttpResponse
 from django.urls import path
 
 from markup.urls import urlpatterns as markup_urlpatterns
 
-BODY = "x" * int(os.environ.get("BENCH_BODY_BYTES", "10000"))
+
+@cache
+def body(size: int) -> str:
+    return "x" * size
 
 
 def minimal(request):
-    return HttpResponse(BODY)
+    """An answer of ?bytes= bytes (10,000 by default), made once per size."""
+    return HttpResponse(body(min(int(request.GET.get("bytes", 10_000)), 1_000_000)))
 
 
 urlpatterns = [path("bench/minimal/", minimal), *markup_urlpatterns]

@@ -18,11 +18,13 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends import redis as redis_backend
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+
+from posts.near_cache import NearCache
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ GENERATION_KEY = "pages:generation"
 CACHEABLE_QUERY_PARAMETERS = {"page", "p", "q"}
 # How long remembered() keeps a value when nothing changes meanwhile.
 REMEMBER_SECONDS = 24 * 3600
+# Copies of pages kept in this process, while it hears of every change (posts.near_cache).
+near_cache = NearCache("pages:changes", max_bytes=settings.MARKUP_NEAR_CACHE_BYTES)
 
 
 class RedisCacheClient(redis_backend.RedisCacheClient):
@@ -51,11 +55,21 @@ class RedisCacheClient(redis_backend.RedisCacheClient):
 
 
 class RedisCache(redis_backend.RedisCache):
-    """The shared cache (settings.CACHES with REDIS_URL): Django's, with the client above."""
+    """The shared cache (settings.CACHES with REDIS_URL): Django's, with the client above,
+    and Redis's publish/subscribe for announcing changes (posts.near_cache)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def subscribe(self, channel: str):
+        """A redis-py PubSub listening on the channel, on a connection of its own."""
+        subscription = self._cache.get_client(write=True).pubsub()
+        subscription.subscribe(self.make_key(channel))
+        return subscription
+
+    def publish(self, channel: str, message: str) -> None:
+        self._cache.get_client(write=True).publish(self.make_key(channel), message)
 
 
 def content_changed() -> None:
@@ -76,15 +90,20 @@ def cache_public_page(view):
     def cached_view(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key = _page_key(request)
+        key, now = _page_key(request), timezone.now().timestamp()
+        epoch = _listening_for_changes()
+        page = near_cache.get(key) if epoch is not None else None
+        if page and now < page["valid_until"]:
+            return _served(page)
         # One round trip to the cache for the whole decision.
         found = _quietly(cache.get_many, [GENERATION_KEY, key])
         if found is None:
             return view(request, *args, **kwargs)
         generation = found.get(GENERATION_KEY) or _quietly(_first_generation)
-        page, now = found.get(key), timezone.now().timestamp()
+        page = found.get(key)
         if page and page["generation"] == generation and now < page["valid_until"]:
-            return HttpResponse(page["content"], content_type=page["content_type"])
+            near_cache.keep(key, page, epoch)
+            return _served(page)
         response = view(request, *args, **kwargs)
         if generation is not None and response.status_code == 200 and not response.streaming:
 
@@ -102,6 +121,7 @@ def cache_public_page(view):
                         "valid_until": now + timeout,
                     }
                     _quietly(cache.set, key, page, timeout)
+                    near_cache.keep(key, page, epoch)
 
             # Class-based views answer with a TemplateResponse, rendered later.
             if hasattr(response, "add_post_render_callback"):
@@ -111,6 +131,19 @@ def cache_public_page(view):
         return response
 
     return kept_by_proxy(cached_view)
+
+
+def _served(page: dict) -> HttpResponse:
+    return HttpResponse(page["content"], content_type=page["content_type"])
+
+
+def _listening_for_changes() -> int | None:
+    """near_cache.listen() on the shared Redis cache; None (no copies) on any other, or
+    when MARKUP_NEAR_CACHE_BYTES is 0."""
+    backend = caches["default"]
+    if not settings.MARKUP_NEAR_CACHE_BYTES or not isinstance(backend, RedisCache):
+        return None
+    return near_cache.listen(backend)
 
 
 def kept_by_proxy(view):
@@ -167,6 +200,9 @@ def _next_generation() -> None:
         _quietly(cache.set, GENERATION_KEY, time.time_ns(), timeout=None)
     except Exception:
         logger.warning("page cache unreachable; cached pages may be stale", exc_info=True)
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        _quietly(near_cache.announce, backend)
 
 
 def remembering() -> bool:
