@@ -7,6 +7,7 @@ and send back; administrators also manage people and the site; a superuser does 
 import importlib
 import io
 import shutil
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from posts.models import Image, Post
 from posts.roles import ADMINISTRATOR, CONTRIBUTOR, EDITOR, ROLES
+from tests.servers import manage, site_environment
 from tests.test_html_validity import VNU_JAR, validation_errors
 from tests.test_images import picture_file
 
@@ -506,6 +508,26 @@ def test_the_data_migration_makes_the_groups_with_its_own_models():
     migration.create_role_groups(state.apps, connection.schema_editor())
     for role, permissions in ROLES.items():
         assert permissions_of(role) == permissions
+
+
+@pytest.mark.server
+def test_unapplying_review_turns_the_posts_in_review_into_drafts(tmp_path):
+    """In a site of its own on SQLite, where unapplying remakes the posts table."""
+    database = tmp_path / "site.sqlite3"
+    environment = site_environment(f"sqlite:///{database}", tmp_path / "static")
+    manage(environment, "migrate")
+    waiting = (
+        "from django.contrib.auth.models import User; from posts.models import Post; "
+        "Post.objects.create(title='Waiting', body='Read me', status='in_review', "
+        "author=User.objects.create(username='writer'))"
+    )
+    manage(environment, "shell", "-c", waiting)
+    manage(environment, "migrate", "posts", "0008")
+    with sqlite3.connect(database) as rows:
+        assert rows.execute("SELECT title, status FROM posts_post").fetchall() == [
+            ("Waiting", "draft")
+        ]
+    manage(environment, "migrate")
 
 
 def test_migrating_again_brings_the_groups_back_to_their_roles():

@@ -8,6 +8,12 @@ def create_role_groups(apps, schema_editor):
     sync_roles(apps, using=schema_editor.connection.alias)
 
 
+def back_to_draft(apps, schema_editor):
+    """Unapplying: before review existed, a post waiting for review was a draft."""
+    for model in ("Post", "Revision"):
+        apps.get_model("posts", model).objects.filter(status="in_review").update(status="draft")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("posts", "0008_site_settings"),
@@ -54,4 +60,6 @@ class Migration(migrations.Migration):
         ),
         # Groups only: unapplying leaves them, as it leaves Django's own permissions.
         migrations.RunPython(create_role_groups, migrations.RunPython.noop),
+        # Last, so that unapplying runs it first, before the old status constraint returns.
+        migrations.RunPython(migrations.RunPython.noop, back_to_draft),
     ]
