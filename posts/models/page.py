@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from posts.models.post import (
     RenderingQuerySet,
     RendersBody,
-    first_image_source,
 )
 from posts.models.redirect import PageRedirect
 
@@ -97,7 +96,7 @@ class PageQuerySet(RenderingQuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class Page(RendersBody, models.Model):
+class Page(RendersBody):
     """A standalone page beside the posts (About, Contact ...), at an address of its own."""
 
     class Status(models.TextChoices):
@@ -116,11 +115,6 @@ class Page(RendersBody, models.Model):
         ),
     )
     body = models.TextField(_("body"), help_text=_("Markdown, as in posts."))
-    body_html = models.TextField(_("rendered body"), editable=False)
-    toc = models.JSONField(_("table of contents"), default=list, editable=False)
-    excerpt = models.TextField(_("excerpt"), blank=True, editable=False)
-    word_count = models.PositiveIntegerField(_("word count"), default=0, editable=False)
-    rendered_digest = models.CharField(max_length=64, editable=False)
     summary = models.TextField(
         _("summary"),
         blank=True,
@@ -238,12 +232,3 @@ class Page(RendersBody, models.Model):
     def is_public(self) -> bool:
         """``PageQuerySet.published()`` for a page in hand."""
         return self.status == self.Status.PUBLISHED
-
-    @property
-    def teaser(self) -> str:
-        return self.summary or self.excerpt
-
-    @property
-    def first_image_url(self) -> str | None:
-        """The address of the first image the page shows, for link previews."""
-        return first_image_source(self.body_html)

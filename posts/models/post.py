@@ -123,8 +123,26 @@ class Tag(models.Model):
         return reverse("posts:tag", kwargs={"slug": self.slug})
 
 
-class RendersBody:
+class RendersBody(models.Model):
     """A model whose ``body`` is Markdown, stored rendered (RENDERED_FIELDS) by save()."""
+
+    body_html = models.TextField(_("rendered body"), editable=False)
+    toc = models.JSONField(_("table of contents"), default=list, editable=False)
+    excerpt = models.TextField(_("excerpt"), blank=True, editable=False)
+    word_count = models.PositiveIntegerField(_("word count"), default=0, editable=False)
+    rendered_digest = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def teaser(self) -> str:
+        return self.summary or self.excerpt
+
+    @property
+    def first_image_url(self) -> str | None:
+        """The address of the first image the body shows, for link previews."""
+        return first_image_source(self.body_html)
 
     def render(self) -> None:
         """Set the rendered fields from the body, rendering once per body text however
@@ -266,7 +284,7 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
     use_in_migrations = True
 
 
-class Post(RendersBody, models.Model):
+class Post(RendersBody):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -296,11 +314,6 @@ class Post(RendersBody, models.Model):
         _("body"),
         help_text=_("Markdown: CommonMark with GitHub tables, task lists and footnotes."),
     )
-    body_html = models.TextField(_("rendered body"), editable=False)
-    toc = models.JSONField(_("table of contents"), default=list, editable=False)
-    excerpt = models.TextField(_("excerpt"), blank=True, editable=False)
-    word_count = models.PositiveIntegerField(_("word count"), default=0, editable=False)
-    rendered_digest = models.CharField(max_length=64, editable=False)
     summary = models.TextField(
         _("summary"),
         blank=True,
@@ -440,10 +453,6 @@ class Post(RendersBody, models.Model):
         )
 
     @property
-    def teaser(self) -> str:
-        return self.summary or self.excerpt
-
-    @property
     def reading_minutes(self) -> int:
         return rendering.reading_minutes(self.word_count)
 
@@ -458,11 +467,6 @@ class Post(RendersBody, models.Model):
     @property
     def tag_names(self) -> list[str]:
         return [tag.name for tag in self.tags.all()]
-
-    @property
-    def first_image_url(self) -> str | None:
-        """The address of the first image the post shows, for link previews."""
-        return first_image_source(self.body_html)
 
     def previous_post(self):
         """The published post just older than this one: the next in list order."""
