@@ -16,15 +16,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from posts import rendering, revisions, roles, search
-from posts.admin.editor import markdown_editor, rendered_preview
+from posts.admin.editor import MarkdownEditorAdmin
 from posts.forms import PostAdminForm
 from posts.hints import writing_hints
 from posts.models import Post, Tag
@@ -118,7 +117,8 @@ def among(queryset, ids):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(MarkdownEditorAdmin):
+    preview_url_name = "posts_post_preview"
     form = PostAdminForm
     list_display = ["title", "state", "published_at", "author", "tag_list"]
     # No date_hierarchy: its year links come from every post's date on each load of the
@@ -153,14 +153,6 @@ class PostAdmin(admin.ModelAdmin):
             {"fields": ["rendered_preview", "word_count", "created_at", "updated_at"]},
         ),
     ]
-
-    class Media:
-        js = ["js/post-editor.js", "js/image-upload.js"]
-        css = {
-            "all": ["css/admin-preview.css"],
-            "(prefers-color-scheme: light)": ["css/pygments-light.css"],
-            "(prefers-color-scheme: dark)": ["css/pygments-dark.css"],
-        }
 
     def action_checkbox(self, post):
         """Django's checkbox, written out directly: rendering a widget for each of 100
@@ -275,27 +267,14 @@ class PostAdmin(admin.ModelAdmin):
     def _all_action_names(self) -> set[str]:
         return {name for _function, name, _label in self._get_base_actions()}
 
-    @admin.display(description=_("old addresses"))
-    def former_addresses(self, post):
-        """Addresses the post had while public, which redirect to it now."""
-        addresses = ((redirect.old_address,) for redirect in post.old_addresses.all())
-        return format_html_join(", ", "<code>{}</code>", addresses) or _("None")
-
     def get_changelist(self, request, **kwargs):
         return PostChangeList
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "body":
-            kwargs["widget"] = markdown_editor(self.admin_site, "posts_post_preview")
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_urls(self):
         def view(function):
             return self.admin_site.admin_view(function)
 
         return [
-            # Not admin_view: scripts get a 403, not a redirect to the login page.
-            path("preview/", never_cache(require_POST(self.preview)), name="posts_post_preview"),
             path(
                 "<path:object_id>/revisions/",
                 view(self.revision_list),
@@ -333,11 +312,6 @@ class PostAdmin(admin.ModelAdmin):
     @admin.display(description=_("tags"))
     def tag_list(self, post):
         return ", ".join(tag.name for tag in post.tags.all())
-
-    @admin.display(description=_("rendered preview"))
-    def rendered_preview(self, post):
-        # body_html is the sanitizing pipeline's output: the one thing marked safe.
-        return mark_safe(f'<div class="post-preview">{post.body_html}</div>')
 
     @admin.action(description=_("Publish selected posts now"), permissions=["publish"])
     def publish_now(self, request, queryset):
@@ -383,13 +357,6 @@ class PostAdmin(admin.ModelAdmin):
             % len(posts),
             messages.SUCCESS,
         )
-
-    def preview(self, request):
-        """The body as saving would render it, for the editor's live preview."""
-        may_write = self.has_add_permission(request) or self.has_change_permission(request)
-        if not (self.admin_site.has_permission(request) and may_write):
-            raise PermissionDenied
-        return rendered_preview(request)
 
     def revision_list(self, request, object_id):
         post = self._post_for(request, object_id)

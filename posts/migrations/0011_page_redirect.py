@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             name='PageRedirect',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(allow_unicode=True, max_length=100, unique=True, verbose_name='old slug')),
+                ('old_slug', models.SlugField(allow_unicode=True, max_length=200, unique=True, verbose_name='old slug')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='moved')),
                 ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='old_addresses', to='posts.page', verbose_name='page')),
             ],
