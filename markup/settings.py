@@ -310,7 +310,7 @@ MARKUP_FEED_ITEMS = env_int("MARKUP_FEED_ITEMS", 20)
 MARKUP_PAGE_CACHE_SECONDS = env_int("MARKUP_PAGE_CACHE_SECONDS", 300 if REDIS_URL else 0)
 # Each process also keeps copies of the pages it served, this many bytes at most, for as
 # long as Redis tells it of every change (posts/near_cache.py); 0 keeps none.
-MARKUP_NEAR_CACHE_BYTES = env_int("MARKUP_NEAR_CACHE_BYTES", 8 * 1024 * 1024)
+MARKUP_NEAR_CACHE_BYTES = env_int("MARKUP_NEAR_CACHE_BYTES", 4 * 1024 * 1024)
 # Uploads larger than this, or images with more pixels (decompression bombs), are refused.
 MARKUP_IMAGE_MAX_BYTES = env_int("MARKUP_IMAGE_MAX_BYTES", 10_000_000)
 MARKUP_IMAGE_MAX_PIXELS = env_int("MARKUP_IMAGE_MAX_PIXELS", 40_000_000)
