@@ -484,6 +484,54 @@ def test_what_each_role_manages(acting, role, page, expected):
     assert client.get(reverse(page)).status_code == expected
 
 
+@pytest.mark.parametrize("role", ["administrator"])
+def test_an_administrator_cannot_make_anyone_a_superuser(acting, bob, role):
+    client, administrator = acting
+    for account in (administrator, bob):
+        url = reverse("admin:auth_user_change", args=[account.pk])
+        form = client.get(url).context["adminform"].form
+        assert "is_superuser" not in form.fields
+        data = {
+            "username": account.username,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [group.pk for group in account.groups.all()],
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "12:00:00",
+        }
+        assert client.post(url, data).status_code == 302  # saved, without the flag
+        account.refresh_from_db()
+        assert not account.is_superuser
+
+
+@pytest.mark.parametrize("role", ["administrator"])
+def test_an_administrator_cannot_change_or_delete_a_superuser(acting, django_user_model, role):
+    client, _administrator = acting
+    owner = person(django_user_model, "owner", "superuser")
+    change = reverse("admin:auth_user_change", args=[owner.pk])
+    assert client.get(change).context["has_change_permission"] is False  # read only
+    taken_over = {"username": "taken", "is_active": "on", "is_staff": "on"}
+    assert client.post(change, taken_over).status_code == 403
+    password = reverse("admin:auth_user_password_change", args=[owner.pk])
+    new_password = {"password1": "x7-Unguessable!", "password2": "x7-Unguessable!"}
+    assert client.post(password, new_password).status_code == 403
+    delete = reverse("admin:auth_user_delete", args=[owner.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    owner.refresh_from_db()
+    assert (owner.username, owner.is_superuser, owner.has_usable_password()) == (
+        "owner",
+        True,
+        False,
+    )
+
+
+def test_a_superuser_makes_another(client, django_user_model, bob):
+    client.force_login(person(django_user_model, "owner", "superuser"))
+    url = reverse("admin:auth_user_change", args=[bob.pk])
+    assert "is_superuser" in client.get(url).context["adminform"].form.fields
+
+
 # The groups and the command that puts people in them.
 
 
