@@ -9,7 +9,7 @@ second. ``PostPaginator`` keeps ``?page=N`` and its order, and instead
   list, worked out in one query and remembered likewise, so a page walks at most
   BOOKMARK_EVERY index entries from the nearest one (keyset pagination);
 - walks those entries on an index holding the sort key, and loads only the page's
-  posts by id (a deferred join), never the bodies of the posts it skips.
+  posts by id (a deferred join, in one query), never the bodies of the posts it skips.
 """
 
 import hashlib
@@ -54,9 +54,10 @@ class PostPaginator(Paginator):
             after = Post.objects.listed_after(self._bookmarks()[bookmark - 1])
             ids = (after & self.object_list).values_list("pk", flat=True)
         skip = offset - bookmark * BOOKMARK_EVERY
-        page_ids = list(ids[skip : skip + self.per_page])
-        posts = self.object_list.filter(pk__in=page_ids).in_bulk()
-        return [posts[pk] for pk in page_ids]
+        # One query: the page's ids, walked on the index, in a subquery; then only their
+        # posts loaded by id and put in order. Not the ids sent back as parameters: a
+        # sitemap part's 500 took ~3-5 ms and made garbage enough for full collections.
+        return list(self.object_list.filter(pk__in=ids[skip : skip + self.per_page]))
 
     def _bookmarks(self) -> list[tuple]:
         """The sort key of the BOOKMARK_EVERY-th post, the 2 x BOOKMARK_EVERY-th, ..."""

@@ -6,7 +6,7 @@ Files are written here rather than by Django's sitemap template, byte for byte a
 writes them: the template costs ~0.2 ms a URL, 200 ms for a part of 1,000 posts.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
@@ -64,11 +64,16 @@ class PageSitemap(PublicSitemap):
 
 class PostSitemap(PublicSitemap):
     def items(self):
-        return Post.objects.published().only("slug", "updated_at")
+        # Rows of the three values a URL needs rather than Posts: 500 model instances a
+        # part made the garbage collector sweep the whole heap every ~70 parts (~45 ms).
+        return Post.objects.published().values_list("pk", "slug", "updated_at", named=True)
+
+    def location(self, post):
+        return reverse("posts:detail", kwargs={"slug": post.slug})
 
     def entries(self, page):
-        # A post's address is a fixed text around its slug: reverse() for each of 1,000
-        # posts would take ~50 ms. quote() as reverse() quotes.
+        # A post's address is a fixed text around its slug: reverse() for each of 500
+        # posts would take ~25 ms. quote() as reverse() quotes.
         before, _, after = reverse("posts:detail", kwargs={"slug": SLUG}).rpartition(SLUG)
         return [
             (f"{before}{quote(post.slug, safe=ADDRESS_SAFE)}{after}", post.updated_at)
@@ -150,9 +155,10 @@ def urlset(request, sections, part=1) -> HttpResponse:
     except (EmptyPage, PageNotAnInteger) as error:
         raise Http404("No such part of the sitemap.") from error
     site = f"{request.scheme}://{get_current_site(request).domain}"
+    zone = timezone.get_current_timezone()
     urls = "".join(
         f"<url><loc>{escape(site + address)}</loc>"
-        + (f"<lastmod>{_day(lastmod)}</lastmod>" if lastmod else "")
+        + (f"<lastmod>{_day(lastmod, zone)}</lastmod>" if lastmod else "")
         + "</url>"
         for address, lastmod in entries
     )
@@ -171,8 +177,8 @@ def urlset(request, sections, part=1) -> HttpResponse:
     return response
 
 
-def _day(lastmod: datetime | date) -> str:
+def _day(lastmod: datetime | date, zone: tzinfo) -> str:
     """The day as the template's ``date:"Y-m-d"`` gives it: in the site's time zone."""
     if isinstance(lastmod, datetime) and timezone.is_aware(lastmod):
-        lastmod = timezone.localtime(lastmod)
+        lastmod = lastmod.astimezone(zone)
     return lastmod.strftime("%Y-%m-%d")

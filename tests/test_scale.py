@@ -4,6 +4,7 @@ every page boundary, ties in time included, and counts right after every change.
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -12,13 +13,15 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from lxml import etree
 
-from posts import caching, pagination, search, views
+from posts import caching, pagination, search, sitemaps, views
 from posts.models import Post, SiteSettings, Tag
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("posts:list")
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 PER_PAGE = 3
 
 
@@ -155,8 +158,8 @@ def test_a_deep_page_makes_a_fixed_number_of_queries_once_remembered(
             make_post(title=f"P{number}", tags=["t"])
         last = -(-Post.objects.count() // PER_PAGE)
         client.get(HOME, {"page": last})  # counts and bookmarks are remembered now
-        # the ids of the page (from the nearest bookmark), their posts, their tags
-        with django_assert_num_queries(3):
+        # the page's posts (their ids from the nearest bookmark in a subquery), their tags
+        with django_assert_num_queries(2):
             client.get(HOME, {"page": last})
 
     deep_page_queries(10)
@@ -175,6 +178,139 @@ def test_search_ranks_only_the_newest_matches(client, make_post, monkeypatch):
     response = client.get(reverse("posts:search"), {"q": "quokka"})
     assert sorted(titles_of(response)) == ["Quokka 2", "Quokka 3", "Quokka 4"]
     assert "The 3 newest results for “quokka”" in response.text
+
+
+SEARCH = reverse("posts:search")
+
+
+def searched(client, words: str) -> list[str]:
+    """The titles of every page of results, in order."""
+    first = client.get(SEARCH, {"q": words})
+    titles = titles_of(first)
+    for number in range(2, first.context["page"].paginator.num_pages + 1):
+        titles += titles_of(client.get(SEARCH, {"q": words, "page": number}))
+    return titles
+
+
+def ranked_plainly(fts5_query: str, newest: int) -> list[str]:
+    """What SQLite's search gave before it bounded FTS5's reading: every match ranked by
+    bm25(), kept if among the ``newest`` matches by id and published."""
+    index, weights = search.INDEX_NAME, ", ".join(map(str, search.SQLITE_WEIGHTS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.title FROM posts_post p JOIN {index} ON {index}.rowid = p.id "
+            f"WHERE {index} MATCH %s AND p.id IN (SELECT rowid FROM {index} "
+            f"WHERE {index} MATCH %s ORDER BY rowid DESC LIMIT %s) "
+            f"ORDER BY bm25({index}, {weights}), p.published_at DESC, p.id DESC",
+            [fts5_query, fts5_query, newest],
+        )
+        ranked = cursor.fetchall()
+    published = set(Post.objects.published().values_list("pk", flat=True))
+    return [title for pk, title in ranked if pk in published]
+
+
+@pytest.fixture
+def searchable_posts(make_post):
+    """Posts matching in their title, summary or body, once or often, some published at one
+    moment, with drafts and a scheduled post among the newest matches."""
+    noon = timezone.now().replace(microsecond=0) - timedelta(days=3)
+    kinds = [
+        {"title": "Comet ferry"},
+        {"title": "Ferry", "summary": "A comet seen from the ferry."},
+        {"title": "Harbour", "body": "comet " * 3 + "and a ferry"},
+        {"title": "Harbour lights", "body": "The comet, once."},
+        {"title": "Comet comet", "summary": "Comet."},
+    ]
+    for number in range(20):
+        status = Post.Status.DRAFT if number % 6 == 5 else Post.Status.PUBLISHED
+        published_at = noon - timedelta(hours=number // 3) if status == "published" else None
+        fields = kinds[number % len(kinds)] | {"slug": f"post-{number}"}
+        make_post(status=status, published_at=published_at, **fields)
+    make_post(title="Comet due tomorrow", published_at=timezone.now() + timedelta(days=1))
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("newest", [4, 9, 1_000])
+@pytest.mark.parametrize("words", ["comet", "comet ferry", "harbour or ferry -lights"])
+def test_sqlite_search_ranks_the_newest_matches_as_ranking_every_match_did(
+    client, searchable_posts, monkeypatch, newest, words
+):
+    monkeypatch.setattr(search, "RANKED_MATCHES", newest)
+    expected = ranked_plainly(search.fts5_query(words), newest)
+    assert expected
+    assert searched(client, words) == expected
+    assert client.get(SEARCH, {"q": words}).context["page"].paginator.count == len(expected)
+
+
+def test_search_counts_follow_publish_unpublish_and_delete_at_once(
+    client, make_post, staff, remembering
+):
+    def count() -> int:
+        return client.get(SEARCH, {"q": "quokka"}).context["page"].paginator.count
+
+    posts = [make_post(title=f"Quokka {number}") for number in range(4)]
+    assert count() == 4
+    draft = make_post(title="Quokka draft", status=Post.Status.DRAFT, published_at=None)
+    assert count() == 4
+    draft.publish(by=staff)
+    assert count() == 5
+    posts[0].unpublish(by=staff)
+    assert count() == 4
+    posts[1].delete()
+    assert count() == 3
+    assert sorted(searched(client, "quokka")) == ["Quokka 2", "Quokka 3", "Quokka draft"]
+
+
+# The sitemap's posts parts: each from its bookmark, every published post once, in order.
+
+
+def sitemap_part(client, number: int) -> list[str]:
+    response = client.get("/sitemap-posts.xml", {"p": number})
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    return [urlsplit(loc.text).path for loc in root.iter(f"{SITEMAP_NS}loc")]
+
+
+def addresses_in_list_order() -> list[str]:
+    published = Post.objects.published().order_by("-published_at", "-created_at", "-pk")
+    return [post.get_absolute_url() for post in published]
+
+
+# 4 URLs a part: each part starts at a bookmark, as 500 do in production; 3 do not.
+@pytest.mark.parametrize("per_part", [4, 3])
+@pytest.mark.parametrize("remember", [True, False], ids=["remembering", "page-cache-off"])
+def test_sitemap_parts_list_every_post_once_in_list_order_through_changes(
+    client, tied_posts, request, monkeypatch, staff, per_part, remember
+):
+    if remember:
+        request.getfixturevalue("remembering")
+    monkeypatch.setattr(sitemaps.PublicSitemap, "limit", per_part)
+
+    def parts_as_expected():
+        order = addresses_in_list_order()
+        parts = -(-len(order) // per_part)
+        listed = [sitemap_part(client, number) for number in range(1, parts + 1)]
+        assert listed == [
+            order[start : start + per_part] for start in range(0, len(order), per_part)
+        ]
+        assert client.get("/sitemap-posts.xml", {"p": parts + 1}).status_code == 404
+
+    parts_as_expected()
+    tied_posts[2].unpublish(by=staff)
+    parts_as_expected()
+    tied_posts[9].delete()
+    parts_as_expected()
+    tied_posts[2].publish(by=staff)
+    parts_as_expected()
+
+
+def test_a_deep_sitemap_part_makes_one_query_once_remembered(
+    client, tied_posts, remembering, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(sitemaps.PublicSitemap, "limit", 4)
+    expected = sitemap_part(client, 4)  # the count and the bookmarks are remembered now
+    with django_assert_num_queries(1):  # the part's posts, walked from its bookmark
+        assert sitemap_part(client, 4) == expected
 
 
 # The admin's post list: the same posts as the plain way, without its costs at 100k.

@@ -9,7 +9,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.utils import timezone
 from lxml import etree
 
-from posts import caching, sitemaps, views
+from posts import caching, pagination, sitemaps, views
 from posts.models import Page, Post, SiteSettings
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +189,23 @@ def test_sitemap_files_are_what_djangos_sitemap_view_writes(
     assert ours.content.decode() == theirs.content.decode()
     for header in ("Content-Type", "Last-Modified", "X-Robots-Tag"):
         assert ours.get(header) == theirs.get(header), header
+
+
+@pytest.mark.parametrize("part", [2, 3])
+def test_posts_parts_from_bookmarks_are_what_djangos_sitemap_view_writes(
+    client, rf, varied_site, monkeypatch, settings, part
+):
+    settings.MARKUP_PAGE_CACHE_SECONDS = 300  # bookmarks are remembered; pages rendered
+    monkeypatch.setattr(caching, "_cacheable", lambda request: False)
+    caching.content_changed()
+    monkeypatch.setattr(sitemaps.PublicSitemap, "limit", 2)
+    monkeypatch.setattr(pagination, "BOOKMARK_EVERY", 2)
+    path = f"/sitemap-posts.xml?p={part}"
+    client.get(path)  # the bookmarks are remembered now
+    ours = client.get(path, headers={"host": "localhost"})
+    theirs = djangos_own(rf, path, "posts", https=False)
+    assert ours.content.decode() == theirs.content.decode()
+    assert ours["Last-Modified"] == theirs["Last-Modified"]
 
 
 def test_published_pages_have_a_part_of_their_own(client, varied_site, small_files, index_schema):
