@@ -101,6 +101,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's, keeping the query planner's statistics up to date (markup/sqlite3).
+    DATABASES["default"]["ENGINE"] = "markup.sqlite3"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast when the server is away, rather than hang a worker until gunicorn kills it.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
