@@ -433,6 +433,18 @@ def test_sqlite_walks_the_admin_order_index_when_filtering_and_searching(
     assert "TEMP B-TREE" not in plan
 
 
+@pytest.mark.sqlite
+def test_sqlite_checks_the_tag_post_by_post_rather_than_listing_its_posts_first(
+    editor_client, admin_posts
+):
+    """A list of every post with the tag costs as much as the tag has posts; checking each
+    post of the page costs as much as the page."""
+    query = {"tags__id__exact": Tag.objects.get(name="notes").pk}
+    plan = editor_client.get(CHANGELIST, query).context["cl"].queryset.explain()
+    assert "CORRELATED" in plan
+    assert "LIST SUBQUERY" not in plan
+
+
 @pytest.mark.postgresql
 def test_postgresql_can_walk_an_index_for_the_admin_order(db):
     with connection.cursor() as cursor:

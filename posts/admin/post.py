@@ -10,7 +10,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Count, F, Func, IntegerField
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -57,11 +57,13 @@ WORD = re.compile(r"[^\W_]+")
 
 
 class TagFilter(admin.SimpleListFilter):
-    """Posts with a tag, found through the post-tag table in a subquery.
+    """Posts with a tag, each post of the admin's order checked for it (EXISTS).
 
-    Django's filter on ``tags`` joins that table and then needs a DISTINCT over whole
-    posts, which makes the database sort every post with the tag (all of them, for a tag
-    on every post) instead of walking the admin's index.
+    Django's filter on ``tags`` joins the post-tag table and then needs a DISTINCT over
+    whole posts, which makes the database sort every post with the tag (all of them, for
+    a tag on every post) instead of walking the admin's index. Checked post by post, the
+    first page stops after its 50 posts: an ``IN`` list of the tag's posts made SQLite
+    read them all first (31 ms for a tag on every post at 100k, against 0.1 ms).
     """
 
     title = _("tags")
@@ -78,7 +80,8 @@ class TagFilter(admin.SimpleListFilter):
             tag = int(self.value())
         except ValueError as error:
             raise IncorrectLookupParameters(error) from error
-        return among(queryset, Post.tags.through.objects.filter(tag=tag).values("post"))
+        tagged = Post.tags.through.objects.filter(post=OuterRef("pk"), tag=tag)
+        return queryset.filter(Exists(tagged))
 
 
 def posts_matching(queryset, words: str):
