@@ -160,7 +160,9 @@ def bare_gunicorn(env: dict, folder: Path):
 
 def throughput(env: dict, folder: Path) -> dict:
     """requests/s of cached pages and of the floors, in one run."""
-    env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings"}
+    # Workers are not recycled here: a restart (~1 s of Django starting) would land in
+    # one wrk run and not another.
+    env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_MAX_REQUESTS": "0"}
     forget_remembered()
     pages = {"home": "/", "post": "/posts/post-500/", "tag": "/tags/notes/"}
     results = {}
