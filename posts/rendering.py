@@ -197,6 +197,18 @@ def render(source: str, shown_images: ImageLookup | None = None) -> Rendered:
     )
 
 
+def plain_text(source: str) -> str:
+    """The words of some Markdown without its syntax, blocks joined by a space: for text
+    shown out of its context, such as the part of a body around a search match."""
+    texts = []
+    for token in _markdown.parse(source, {"shown_images": None}):
+        if token.type == "inline":
+            texts.append(_plain_text(token))
+        elif token.type in ("fence", "code_block"):
+            texts.append(token.content.strip())
+    return " ".join(text for text in texts if text)
+
+
 def check_source_size(source: str) -> None:
     size = len(source.encode())
     if size > MAX_SOURCE_BYTES:

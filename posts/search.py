@@ -25,6 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from posts import rendering
 from posts.models import Page, Post
 
 INDEX_NAME = "posts_post_search"
@@ -38,6 +39,7 @@ MAX_QUERY_LENGTH = 200
 START, STOP = "\ue000", "\ue001"
 MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
 EXCERPT_WORDS = 30
+ELLIPSIS = "…"
 MARKERS = {"config": LANGUAGE, "start_sel": START, "stop_sel": STOP}
 EXCERPT = MARKERS | {"max_words": EXCERPT_WORDS, "min_words": EXCERPT_WORDS // 2}
 # Results show no body: sorting every match with it would carry it along.
@@ -74,7 +76,7 @@ def matching_pages(words: str) -> list[Page]:
     pages = search(words)
     for page in pages:
         page.marked_title = marked_html(page.title_headline)
-        page.marked_excerpt = _excerpt(page, [page.summary_headline, page.body_headline])
+        page.marked_excerpt = _excerpt(page, page.summary_headline, page.body_headline)
     return pages
 
 
@@ -108,7 +110,7 @@ def _sqlite_pages(words: str) -> list[Page]:
     if not query:
         return []
     weights = ", ".join(map(str, SQLITE_WEIGHTS))
-    snippet = f"snippet({PAGE_INDEX_NAME}, %s, %s, %s, '…', {EXCERPT_WORDS})"
+    snippet = f"snippet({PAGE_INDEX_NAME}, %s, %s, %s, '{ELLIPSIS}', {EXCERPT_WORDS})"
     pages = (
         Page.objects.published()
         .defer(*UNSHOWN_FIELDS)
@@ -135,11 +137,19 @@ def marked_html(text: str) -> SafeString:
     return mark_safe(html.replace(START, "").replace(STOP, ""))
 
 
-def _excerpt(found, candidates) -> SafeString:
-    """The first candidate with a match in it, else the post's or page's teaser."""
-    for text in candidates:
-        if text and START in text:
-            return marked_html(text)
+def _excerpt(found, summary: str | None, body: str | None) -> SafeString:
+    """The summary's or else the body's words around a match, marked; else the post's or
+    page's teaser. The body's are Markdown: shown as the words the reader sees, without
+    its syntax (an excerpt starts and ends anywhere, so the database's ellipses are
+    set apart while it is read)."""
+    if summary and START in summary:
+        return marked_html(summary)
+    if body and START in body:
+        words = rendering.plain_text(body.strip(ELLIPSIS))
+        if START in words:
+            before = ELLIPSIS if body.startswith(ELLIPSIS) else ""
+            after = ELLIPSIS if body.endswith(ELLIPSIS) else ""
+            return marked_html(f"{before}{words}{after}")
     return escape(found.teaser)
 
 
@@ -166,7 +176,7 @@ class PostgresResults:
         posts = list(self.posts[window])
         for post in posts:
             post.marked_title = marked_html(post.title_headline)
-            post.marked_excerpt = _excerpt(post, [post.summary_headline, post.body_headline])
+            post.marked_excerpt = _excerpt(post, post.summary_headline, post.body_headline)
         return posts
 
 
@@ -214,13 +224,13 @@ class SqliteResults:
         for post in posts:
             title, summary, body = marked[post.pk]
             post.marked_title = marked_html(title)
-            post.marked_excerpt = _excerpt(post, [summary, body])
+            post.marked_excerpt = _excerpt(post, summary, body)
         return posts
 
     def _marked(self, ids) -> dict:
         if not ids:
             return {}
-        snippet = f"snippet({INDEX_NAME}, %s, %s, %s, '…', {EXCERPT_WORDS})"
+        snippet = f"snippet({INDEX_NAME}, %s, %s, %s, '{ELLIPSIS}', {EXCERPT_WORDS})"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid, highlight({INDEX_NAME}, 0, %s, %s), {snippet}, {snippet} "

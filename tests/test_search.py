@@ -121,6 +121,21 @@ def test_matched_words_are_marked_in_title_and_excerpt(client, make_post):
     assertContains(response, "Cold water <mark>swimming</mark>, explained.")
 
 
+def test_a_match_in_the_body_shows_its_words_without_markdown(client, make_post):
+    body = (
+        "Intro.\n\n## Harbour notes\n\nA **bold** walk past [the lighthouse](https://example.com/l)"
+        " and `ropes`.\n\n```\nknots = 3\n```"
+    )
+    make_post(title="Walks", body=body)
+    response = client.get(SEARCH, {"q": "lighthouse"})
+    excerpt = re.search(
+        r'<article class="post-summary search-result">.*?</article>', response.text, re.S
+    )
+    assert "A bold walk past the <mark>lighthouse</mark> and ropes." in excerpt.group()
+    for syntax in ("**", "](", "`", "##", "https://example.com/l"):
+        assert syntax not in excerpt.group()
+
+
 def test_a_title_only_match_shows_the_teaser(client, make_post):
     make_post(title="Volcanoes", summary="A short tour of the Andes.")
     response = client.get(SEARCH, {"q": "volcanoes"})
