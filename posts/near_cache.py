@@ -86,6 +86,7 @@ class NearCache:
         # Announcements count only from the moment the server confirms the subscription.
         confirmation = subscription.get_message(timeout=2)
         if not confirmation or confirmation["type"] != "subscribe":
+            subscription.close()
             raise ConnectionError(f"no confirmation of the subscription to {self.channel}")
         self._subscription = subscription
         self._drop()
