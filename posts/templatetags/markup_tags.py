@@ -27,7 +27,7 @@ def archive_months(year, months):
     """A year's months in the archive, each with its number of posts, as list items.
 
     Written here rather than by a template loop with a ``{% url %}`` for each: the
-    archive lists every month with posts (137 at 100k posts, one an hour), and that cost
+    archive lists every month with posts (99 at 100k posts over eight years), and that cost
     ~60 us a month. A month's address is its year's January one with the month in place
     of the last two digits (posts.urls.MonthConverter).
     """
