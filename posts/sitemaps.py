@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps import views as sitemap_views
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Exists, Max, OuterRef
@@ -134,7 +133,7 @@ def sitemap(request):
     counts = {name: section().paginator.count for name, section in SECTIONS.items()}
     if sum(counts.values()) > PublicSitemap.limit:
         listed = {name: SECTIONS[name] for name, count in counts.items() if count}
-        return sitemap_views.index(request, listed, sitemap_url_name="posts:sitemap-section")
+        return index(request, listed)
     sections = [SECTIONS[name]() for name, count in counts.items() if count]
     return urlset(request, sections, part=request.GET.get("p", 1))
 
@@ -146,6 +145,34 @@ def sitemap_section(request, section):
     if section not in SECTIONS:
         raise Http404("No such part of the sitemap.")
     return urlset(request, [SECTIONS[section]()], part=request.GET.get("p", 1))
+
+
+def index(request, sections: dict) -> HttpResponse:
+    """The index of the sitemap's parts, as Django's index view and template write it,
+    written here: 100k posts make 200 parts, which the template took ~40 us each to list.
+    A section's parts all carry its latest change."""
+    site = f"{request.scheme}://{get_current_site(request).domain}"
+    zone = timezone.get_current_timezone()
+    entries, changes = [], []
+    for name, section in sections.items():
+        sitemap = section()
+        address = escape(site + reverse("posts:sitemap-section", kwargs={"section": name}))
+        lastmod = sitemap.get_latest_lastmod()
+        changes.append(lastmod)
+        dated = f"<lastmod>{_moment(lastmod, zone)}</lastmod>" if lastmod else ""
+        for part in range(1, sitemap.paginator.num_pages + 1):
+            query = f"?p={part}" if part > 1 else ""
+            entries.append(f"<sitemap><loc>{address}{query}</loc>{dated}</sitemap>")
+    response = HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{''.join(entries)}\n</sitemapindex>\n",
+        content_type="application/xml",
+    )
+    if changes and all(changes):
+        response.headers["Last-Modified"] = http_date(max(changes).timestamp())
+    response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    return response
 
 
 def urlset(request, sections, part=1) -> HttpResponse:
@@ -175,6 +202,13 @@ def urlset(request, sections, part=1) -> HttpResponse:
         response.headers["Last-Modified"] = http_date(max(changes).timestamp())
     response.headers["X-Robots-Tag"] = "noindex, noodp, noarchive"
     return response
+
+
+def _moment(lastmod: datetime | date, zone: tzinfo) -> str:
+    """The time as the template's ``date:"c"`` gives it: ISO 8601, in the site's time zone."""
+    if isinstance(lastmod, datetime) and timezone.is_aware(lastmod):
+        lastmod = lastmod.astimezone(zone)
+    return lastmod.isoformat()
 
 
 def _day(lastmod: datetime | date, zone: tzinfo) -> str:

@@ -191,6 +191,23 @@ def test_sitemap_files_are_what_djangos_sitemap_view_writes(
         assert ours.get(header) == theirs.get(header), header
 
 
+@pytest.mark.parametrize("https", [False, True])
+def test_the_index_is_what_djangos_index_view_writes(
+    client, rf, varied_site, small_files, settings, https
+):
+    settings.TIME_ZONE = "Pacific/Kiritimati"
+    ours = client.get("/sitemap.xml", secure=https, headers={"host": "localhost"})
+    request = rf.get("/sitemap.xml", secure=https, headers={"host": "localhost"})
+    # Every section has URLs here, so Django's view gets them all, as the index lists them.
+    theirs = sitemap_views.index(
+        request, sitemaps.SECTIONS, sitemap_url_name="posts:sitemap-section"
+    ).render()
+    assert "<sitemapindex" in ours.content.decode()
+    assert ours.content.decode() == theirs.content.decode()
+    for header in ("Content-Type", "Last-Modified", "X-Robots-Tag"):
+        assert ours.get(header) == theirs.get(header), header
+
+
 @pytest.mark.parametrize("part", [2, 3])
 def test_posts_parts_from_bookmarks_are_what_djangos_sitemap_view_writes(
     client, rf, varied_site, monkeypatch, settings, part
