@@ -13,7 +13,7 @@ from posts.models.post import (
     RenderingQuerySet,
     RendersBody,
 )
-from posts.models.redirect import PageRedirect
+from posts.models.redirect import KeepsOldAddresses
 
 # What each of the site's own first path segments serves, for the error naming a clash.
 # A segment missing here is refused all the same, with a plainer message.
@@ -96,7 +96,7 @@ class PageQuerySet(RenderingQuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
 
-class Page(RendersBody):
+class Page(KeepsOldAddresses, RendersBody):
     """A standalone page beside the posts (About, Contact ...), at an address of its own."""
 
     class Status(models.TextChoices):
@@ -165,16 +165,11 @@ class Page(RendersBody):
         with transaction.atomic():
             super().save(*args, **kwargs)
             if update_fields is None or "slug" in update_fields:
-                self._keep_old_address(had_been_published)
+                # A draft's first addresses were never public: none is kept.
+                self.keep_old_address(was_public=had_been_published)
 
     def get_absolute_url(self):
         return reverse("posts:page", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        page = super().from_db(db, field_names, values)
-        page._saved_slug = page.__dict__.get("slug")  # absent when deferred
-        return page
 
     def clean(self):
         errors = {}
@@ -216,17 +211,6 @@ class Page(RendersBody):
             self.first_published_at = timezone.now()
             return True
         return False
-
-    def _keep_old_address(self, had_been_published: bool) -> None:
-        """The former slug of a page that had been published redirects to it; a slug taken
-        over stops redirecting. A draft's first addresses were never public: none is kept."""
-        saved_slug = getattr(self, "_saved_slug", None)
-        if saved_slug == self.slug:
-            return
-        PageRedirect.objects.filter(old_slug=self.slug).delete()
-        if saved_slug and had_been_published:
-            PageRedirect.objects.update_or_create(old_slug=saved_slug, defaults={"page": self})
-        self._saved_slug = self.slug
 
     @property
     def is_public(self) -> bool:

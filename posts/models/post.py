@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from posts import rendering, roles
 from posts.caching import content_changed
 from posts.models.image import Image
-from posts.models.redirect import Redirect
+from posts.models.redirect import KeepsOldAddresses
 
 if TYPE_CHECKING:
     from posts.models.revision import Revision
@@ -284,7 +284,7 @@ class PostManager(models.Manager.from_queryset(PostQuerySet)):
     use_in_migrations = True
 
 
-class Post(RendersBody):
+class Post(KeepsOldAddresses, RendersBody):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
@@ -396,16 +396,10 @@ class Post(RendersBody):
             super().save(*args, **kwargs)
         else:
             self._save_with_generated_slug(*args, **kwargs)
-        self._keep_old_address()
+        self.keep_old_address(was_public=self.status == self.Status.PUBLISHED)
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        post = super().from_db(db, field_names, values)
-        post._saved_slug = post.__dict__.get("slug")  # absent when deferred
-        return post
 
     def get_markdown_url(self):
         """The post's Markdown twin: its source with front matter."""
@@ -545,16 +539,6 @@ class Post(RendersBody):
         """Publishing without a time publishes now."""
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-
-    def _keep_old_address(self):
-        """A public post's former slug redirects to it; a slug taken over stops redirecting."""
-        saved_slug = getattr(self, "_saved_slug", None)
-        if saved_slug == self.slug:
-            return
-        Redirect.objects.filter(old_slug=self.slug).delete()
-        if saved_slug and self.status == self.Status.PUBLISHED:
-            Redirect.objects.update_or_create(old_slug=saved_slug, defaults={"post": self})
-        self._saved_slug = self.slug
 
     def _save_with_generated_slug(self, *args, **kwargs):
         """Save under a free slug, even if another post takes it meanwhile."""

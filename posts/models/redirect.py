@@ -29,6 +29,30 @@ class OldAddress(models.Model):
         return reverse(self.url_name, kwargs={"slug": self.old_slug})
 
 
+class KeepsOldAddresses:
+    """A model whose former slugs, once public, answer with a redirect (``old_addresses``,
+    an OldAddress pointing here). Its save() calls keep_old_address()."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._saved_slug = obj.__dict__.get("slug")  # absent when deferred
+        return obj
+
+    def keep_old_address(self, was_public: bool) -> None:
+        """The former slug redirects here if it was public; a slug taken over stops
+        redirecting."""
+        saved_slug = getattr(self, "_saved_slug", None)
+        if saved_slug == self.slug:
+            return
+        old_addresses = self.old_addresses.model.objects
+        old_addresses.filter(old_slug=self.slug).delete()
+        if saved_slug and was_public:
+            target = self.old_addresses.field.name
+            old_addresses.update_or_create(old_slug=saved_slug, defaults={target: self})
+        self._saved_slug = self.slug
+
+
 class Redirect(OldAddress):
     """A public post's former address."""
 
