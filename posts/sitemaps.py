@@ -206,13 +206,16 @@ def urlset(request, sections, part=1) -> HttpResponse:
 
 def _moment(lastmod: datetime | date, zone: tzinfo) -> str:
     """The time as the template's ``date:"c"`` gives it: ISO 8601, in the site's time zone."""
-    if isinstance(lastmod, datetime) and timezone.is_aware(lastmod):
-        lastmod = lastmod.astimezone(zone)
-    return lastmod.isoformat()
+    return _local(lastmod, zone).isoformat()
 
 
 def _day(lastmod: datetime | date, zone: tzinfo) -> str:
     """The day as the template's ``date:"Y-m-d"`` gives it: in the site's time zone."""
+    return _local(lastmod, zone).strftime("%Y-%m-%d")
+
+
+def _local(lastmod: datetime | date, zone: tzinfo) -> datetime | date:
+    """A time as the template shows it: in the site's time zone when it has one."""
     if isinstance(lastmod, datetime) and timezone.is_aware(lastmod):
-        lastmod = lastmod.astimezone(zone)
-    return lastmod.strftime("%Y-%m-%d")
+        return lastmod.astimezone(zone)
+    return lastmod
