@@ -140,10 +140,16 @@ def _served(page: dict) -> HttpResponse:
 def _listening_for_changes() -> int | None:
     """near_cache.listen() on the shared Redis cache; None (no copies) on any other, or
     when MARKUP_NEAR_CACHE_BYTES is 0."""
-    backend = caches["default"]
-    if not settings.MARKUP_NEAR_CACHE_BYTES or not isinstance(backend, RedisCache):
+    backend = _shared_redis()
+    if not settings.MARKUP_NEAR_CACHE_BYTES or backend is None:
         return None
     return near_cache.listen(backend)
+
+
+def _shared_redis() -> RedisCache | None:
+    """The cache when it is markup's Redis one, which can announce changes; else None."""
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
 
 
 def kept_by_proxy(view):
@@ -200,8 +206,7 @@ def _next_generation() -> None:
         _quietly(cache.set, GENERATION_KEY, time.time_ns(), timeout=None)
     except Exception:
         logger.warning("page cache unreachable; cached pages may be stale", exc_info=True)
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
+    if backend := _shared_redis():
         _quietly(near_cache.announce, backend)
 
 
