@@ -107,23 +107,45 @@ year_archive = cache_public_page(YearArchive.as_view())
 month_archive = cache_public_page(MonthArchive.as_view())
 
 
-def follow_moved_posts(view):
-    """A post's former address answers 301 with its current one, in one step."""
+def follow_old_addresses(new_address):
+    """A view whose 404 for a former address becomes a 301 to the current one, in one
+    step, when ``new_address(request, slug)`` gives one."""
 
-    @wraps(view)
-    def view_or_redirect(request, slug):
-        try:
-            return view(request, slug)
-        except Http404:
-            moved = Redirect.objects.filter(old_slug=slug).select_related("post").first()
-            if moved is None or not (
-                moved.post.is_public or request.user.has_perm("posts.view_post")
-            ):
-                raise
-            url = reverse(request.resolver_match.view_name, kwargs={"slug": moved.post.slug})
-            return HttpResponsePermanentRedirect(url)
+    def decorator(view):
+        @wraps(view)
+        def view_or_redirect(request, slug):
+            try:
+                return view(request, slug)
+            except Http404:
+                url = new_address(request, slug)
+                if url is None:
+                    raise
+                return HttpResponsePermanentRedirect(url)
 
-    return view_or_redirect
+        return view_or_redirect
+
+    return decorator
+
+
+def _moved_post(request, slug) -> str | None:
+    """Where a post that had the slug is now (the same view: page or Markdown twin), if
+    the reader may see it."""
+    moved = Redirect.objects.filter(old_slug=slug).select_related("post").first()
+    if moved is None or not (moved.post.is_public or request.user.has_perm("posts.view_post")):
+        return None
+    return reverse(request.resolver_match.view_name, kwargs={"slug": moved.post.slug})
+
+
+def _moved_page(request, slug) -> str | None:
+    """Where a published page that had the slug is now. A draft's former addresses answer
+    404 like the draft itself: a permanent redirect stays in browsers, and must lead to a
+    page readers can see."""
+    moved = Page.objects.published().filter(old_addresses__old_slug=slug).first()
+    return moved.get_absolute_url() if moved else None
+
+
+follow_moved_posts = follow_old_addresses(_moved_post)
+follow_moved_pages = follow_old_addresses(_moved_page)
 
 
 @require_safe
@@ -247,24 +269,6 @@ def _one_line(text: str) -> str:
 def _link_text(text: str) -> str:
     """Text that cannot end a Markdown link early or start another."""
     return _one_line(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-def follow_moved_pages(view):
-    """A published page's former address answers 301 with its current one, in one step.
-    A draft's former addresses answer 404 like the draft itself: a permanent redirect
-    stays in browsers, and must lead to a page readers can see."""
-
-    @wraps(view)
-    def view_or_redirect(request, slug):
-        try:
-            return view(request, slug)
-        except Http404:
-            moved = Page.objects.published().filter(old_addresses__old_slug=slug).first()
-            if moved is None:
-                raise
-            return HttpResponsePermanentRedirect(moved.get_absolute_url())
-
-    return view_or_redirect
 
 
 @require_safe
