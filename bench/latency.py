@@ -15,17 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-import django
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "markup.settings")
-django.setup()
-
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+# The site loaded as each gunicorn worker loads it, garbage collector's settings included.
+import markup.wsgi  # noqa: E402, F401
 from posts import caching  # noqa: E402
 from posts.models import Post, Tag  # noqa: E402
 from posts.sitemaps import SECTIONS, PostSitemap  # noqa: E402

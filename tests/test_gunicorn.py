@@ -76,6 +76,22 @@ def test_stops_cleanly_on_sigterm(prepared_site):
         assert process.wait(timeout=30) == 0
 
 
+@pytest.mark.parametrize("entry_point", ["markup.wsgi", "markup.asgi"])
+def test_the_loaded_site_is_left_out_of_full_garbage_collections(prepared_site, entry_point):
+    environment, _ = prepared_site
+    program = f"import gc, {entry_point}; print(gc.get_freeze_count())"
+    printed = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Django, the admin and markup's own modules: tens of thousands of objects.
+    assert int(printed.stdout) > 20_000
+
+
 def test_every_gunicorn_setting_can_be_overridden_from_the_environment():
     overrides = {
         "BIND": ("127.0.0.1:9001", "bind", "['127.0.0.1:9001']"),
