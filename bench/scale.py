@@ -10,7 +10,7 @@ Run: .venv/bin/pip install -r bench/requirements.txt
 2. Requests/s under wrk of cached pages and of the floors, side by side: a bare WSGI app
    and a minimal Django view (same middleware) under the same gunicorn, and nginx
    (deploy/nginx, over TLS) serving a static file of the home page's size next to its
-   micro-cached pages.
+   micro-cached pages. Each figure is the median of three runs taken in turns.
 3. A worker's resident memory before and after 10,000 requests.
 
 Prints tables and writes bench/results/latest.json and a chart of p99 against the number
@@ -51,8 +51,9 @@ DATA = Path(os.environ.get("BENCH_DATA", "/tmp/markup-bench"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 POSTGRES_PREFIX = os.environ.get("BENCH_POSTGRES_PREFIX", "markup_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = 3
 MEMORY_REQUESTS = 10_000
 WARM_UP_REQUESTS = 1_000
@@ -159,7 +160,11 @@ def bare_gunicorn(env: dict, folder: Path):
 
 
 def throughput(env: dict, folder: Path) -> dict:
-    """requests/s of cached pages and of the floors, in one run."""
+    """requests/s of cached pages and of the floors, in one run.
+
+    Each figure is the median of ROUNDS wrk runs, and the rounds take turns (floor, page,
+    page, page, floor, ...), so that a stretch of noise on the shared machine does not
+    fall on one figure alone."""
     # Workers are not recycled here: a restart (~1 s of Django starting) would land in
     # one wrk run and not another.
     env = env | {"DJANGO_SETTINGS_MODULE": "bench.settings", "GUNICORN_MAX_REQUESTS": "0"}
@@ -170,22 +175,40 @@ def throughput(env: dict, folder: Path) -> dict:
         for path in pages.values():
             fetch(f"{app_url}{path}")  # into the page cache
         home_bytes = len(urllib.request.urlopen(f"{app_url}/").read())
-        minimal = f"{app_url}/bench/minimal/?bytes={home_bytes}"
-        results["gunicorn: minimal Django view"] = wrk(minimal)
-        for name, path in pages.items():
-            results[f"gunicorn: cached {name} page"] = wrk(f"{app_url}{path}")
+        results |= in_turns(
+            {"gunicorn: minimal Django view": f"{app_url}/bench/minimal/?bytes={home_bytes}"}
+            | {f"gunicorn: cached {name} page": f"{app_url}{path}" for name, path in pages.items()}
+        )
         static_root = Path(env["DJANGO_STATIC_ROOT"])
         (static_root / "bench-page.html").write_bytes(b"x" * home_bytes)
         production = env | {"DJANGO_HTTPS": "1", "DJANGO_BEHIND_PROXY": "1"}
         with nginx(folder, static_root, [app_url], production) as (_, https_url):
-            results["nginx: static file, home page's size"] = wrk(
-                f"{https_url}/static/bench-page.html"
+            results |= in_turns(
+                {"nginx: static file, home page's size": f"{https_url}/static/bench-page.html"}
+                | {
+                    f"nginx: micro-cached {name} page": f"{https_url}{path}"
+                    for name, path in pages.items()
+                }
             )
-            for name, path in pages.items():
-                results[f"nginx: micro-cached {name} page"] = wrk(f"{https_url}{path}")
     with bare_gunicorn(env | {"BENCH_BODY_BYTES": str(home_bytes)}, folder) as bare_url:
-        results["gunicorn: bare WSGI app"] = wrk(f"{bare_url}/")
+        results |= in_turns({"gunicorn: bare WSGI app": f"{bare_url}/"})
     results["home page bytes"] = home_bytes
+    return results
+
+
+def in_turns(urls: dict[str, str]) -> dict:
+    """wrk on each URL in turn, ROUNDS times: each URL's median run, with every run's rate."""
+    runs = {name: [] for name in urls}
+    for _ in range(ROUNDS):
+        for name, url in urls.items():
+            runs[name].append(wrk(url))
+    results = {}
+    for name, measured in runs.items():
+        median = sorted(measured, key=lambda run: run["rps"])[len(measured) // 2]
+        results[name] = median | {
+            "rps_of_each_round": [run["rps"] for run in measured],
+            "errors": any(run["errors"] for run in measured),
+        }
     return results
 
 
@@ -265,16 +288,20 @@ def print_throughput(results: dict) -> None:
     bare = results["gunicorn: bare WSGI app"]["rps"]
     minimal = results["gunicorn: minimal Django view"]["rps"]
     static = results["nginx: static file, home page's size"]["rps"]
-    print(f"\nrequests/s, wrk -t2 -c32 -d{WRK_SECONDS}s, gunicorn {WORKERS} sync workers")
+    print(
+        f"\nrequests/s, wrk -t2 -c32 -d{WRK_SECONDS}s, gunicorn {WORKERS} sync workers; "
+        f"the median of {ROUNDS} rounds, taken in turns"
+    )
     ratios = f"{'/bare':>8}{'/minimal':>10}{'/static':>9}"
-    print(f"{'what':<40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{ratios}")
+    print(f"{'what':<40}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{ratios}   rounds' req/s")
     for name, figures in results.items():
         if not isinstance(figures, dict):
             continue
         rps = figures["rps"]
+        rounds = " ".join(f"{rate:.0f}" for rate in figures["rps_of_each_round"])
         print(
             f"{name:<40}{rps:>9.0f}{figures['p50']:>9.2f}{figures['p99']:>9.2f}"
-            f"{rps / bare:>8.2f}{rps / minimal:>10.2f}{rps / static:>9.2f}"
+            f"{rps / bare:>8.2f}{rps / minimal:>10.2f}{rps / static:>9.2f}   {rounds}"
             + ("  (errors!)" if figures["errors"] else "")
         )
 
