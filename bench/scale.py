@@ -6,7 +6,8 @@ Run: .venv/bin/pip install -r bench/requirements.txt
 1. Every public page, rendered for each request (bench/latency.py, in-process), at each
    size of BENCH_SIZES (default 1000,10000,100000 posts, built once by bench/dataset.py
    and kept in BENCH_DATA) on SQLite and on PostgreSQL (BENCH_POSTGRES_URL's server):
-   p50/p99, and each page's p99 at the largest size against the smallest.
+   p50/p99, and each page's p99 at the largest size against the smallest. Each figure is
+   the median of three rounds, every round measuring every size in turn.
 2. Requests/s under wrk of cached pages and of the floors, side by side: a bare WSGI app
    and a minimal Django view (same middleware) under the same gunicorn, and nginx
    (deploy/nginx, over TLS) serving a static file of the home page's size next to its
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -51,7 +53,7 @@ DATA = Path(os.environ.get("BENCH_DATA", "/tmp/markup-bench"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 POSTGRES_PREFIX = os.environ.get("BENCH_POSTGRES_PREFIX", "markup_bench")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "100"))
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WORKERS = 3
@@ -98,6 +100,30 @@ def dataset(engine: str, size: int) -> dict:
 def forget_remembered() -> None:
     """Every dataset shares the bench's Redis database: nothing carries over between them."""
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def latencies_in_turns(sites: dict[int, dict]) -> dict[str, dict]:
+    """Each page's p50 and p99 at each size: the medians of ROUNDS rounds. Every round
+    measures every size in turn (1k, 10k, 100k, 1k, ...), so that a slow stretch of the
+    shared machine does not fall on one size alone and make its ratio."""
+    rounds = {size: [] for size in sites}
+    for _ in range(ROUNDS):
+        for size, env in sites.items():
+            rounds[size].append(latencies(env))
+    return {str(size): medians(results) for size, results in rounds.items()}
+
+
+def medians(rounds: list[dict]) -> dict:
+    pages = {}
+    for page in rounds[0]:
+        measured = [result[page] for result in rounds]
+        pages[page] = {
+            "p50": statistics.median(run["p50"] for run in measured),
+            "p99": statistics.median(run["p99"] for run in measured),
+            "p99_of_each_round": [run["p99"] for run in measured],
+            "status": measured[-1]["status"],
+        }
+    return pages
 
 
 def latencies(env: dict) -> dict:
@@ -273,7 +299,10 @@ def chart(engine: str, results: dict) -> Path:
 def print_latencies(engine: str, results: dict) -> None:
     smallest, largest = str(SIZES[0]), str(SIZES[-1])
     sizes = "".join(f"{f'{size:,} p50/p99':>20}" for size in SIZES)
-    print(f"\n{engine}: ms per page, rendered per request ({REQUESTS} requests each)")
+    print(
+        f"\n{engine}: ms per page, rendered per request; medians of {ROUNDS} rounds of "
+        f"{REQUESTS} requests, the sizes taking turns"
+    )
     print(f"{'page':<30}{sizes}{'p99 ratio':>11}")
     for page in results[smallest]:
         cells = "".join(
@@ -323,11 +352,11 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     summary = {"machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"}
     for engine in engines() if "--serving-only" not in sys.argv else []:
-        by_size = {}
+        sites = {}
         for size in SIZES:
-            env = dataset(engine, size)
-            manage(env, "collectstatic", "--noinput")
-            by_size[str(size)] = latencies(env)
+            sites[size] = dataset(engine, size)
+            manage(sites[size], "collectstatic", "--noinput")
+        by_size = latencies_in_turns(sites)
         summary[engine] = by_size
         print_latencies(engine, by_size)
         print(f"chart: {chart(engine, by_size)}")
