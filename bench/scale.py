@@ -350,8 +350,12 @@ def main():
             sys.exit(f"bench/scale.py needs {tool}: apt-get install {tool}")
     DATA.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(exist_ok=True)
-    summary = {"machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"}
-    for engine in engines() if "--serving-only" not in sys.argv else []:
+    latest, serving_only = RESULTS / "latest.json", "--serving-only" in sys.argv
+    # --serving-only measures the serving part again, keeping the last pages' figures.
+    summary = json.loads(latest.read_text()) if serving_only and latest.exists() else {}
+    machine = "serving machine" if serving_only else "machine"
+    summary[machine] = f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start"
+    for engine in engines() if not serving_only else []:
         sites = {}
         for size in SIZES:
             sites[size] = dataset(engine, size)
@@ -372,9 +376,9 @@ def main():
         f"{memory['after_mib']:.1f} MiB after {memory['requests']:,} more requests "
         f"({growth:+.1%} from warm)"
     )
-    summary["machine"] += f", load {os.getloadavg()[0]:.1f} at the end"
-    (RESULTS / "latest.json").write_text(json.dumps(summary, indent=1) + "\n")
-    print(f"\n{summary['machine']}; figures in {RESULTS / 'latest.json'}")
+    summary[machine] += f", load {os.getloadavg()[0]:.1f} at the end"
+    latest.write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"\n{summary[machine]}; figures in {latest}")
 
 
 if __name__ == "__main__":
