@@ -110,7 +110,7 @@ def among(queryset, ids):
     the list's order (index post_admin_order), so the first page stops early.
 
     SQLite would rather look up every id the subquery gives and sort all those posts:
-    100,000 of them for a tag or a word on every post. A unary plus on the id keeps it
+    100,000 of them for a word on every post. A unary plus on the id keeps it
     from starting there; the subquery becomes a set to check ids against.
     """
     if connection.vendor != "sqlite":
