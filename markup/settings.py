@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "markup.middleware.HeadWithoutBodyMiddleware",
     # ETag on every answer and 304 for a matching If-None-Match, cached pages included.
     "django.middleware.http.ConditionalGetMiddleware",
+    # This process's copies of cached pages are answered from here, skipping what follows.
+    "posts.caching.PageCopyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "markup.middleware.RejectNulCharactersMiddleware",

@@ -23,6 +23,7 @@ from django.core.cache.backends import redis as redis_backend
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from posts.near_cache import NearCache
 
@@ -90,11 +91,9 @@ def cache_public_page(view):
     def cached_view(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
+        # This process's fresh copies were served by PageCopyMiddleware before the view.
         key, now = _page_key(request), timezone.now().timestamp()
         epoch = _listening_for_changes()
-        page = near_cache.get(key) if epoch is not None else None
-        if page and now < page["valid_until"]:
-            return _served(page)
         # One round trip to the cache for the whole decision.
         found = _quietly(cache.get_many, [GENERATION_KEY, key])
         if found is None:
@@ -112,7 +111,9 @@ def cache_public_page(view):
                 if timeout > 0:
                     page = {
                         "content": response.content,
-                        "content_type": response["Content-Type"],
+                        # What the view said of its answer: the type, and for feeds and
+                        # sitemaps Last-Modified and X-Robots-Tag.
+                        "headers": dict(response.headers),
                         # A page rendered before a change is never served after it, even
                         # when it reaches the cache after the change did.
                         "generation": generation,
@@ -133,8 +134,32 @@ def cache_public_page(view):
     return kept_by_proxy(cached_view)
 
 
+class PageCopyMiddleware:
+    """Answer from this process's fresh copy of a cached page (posts.near_cache) before
+    the middleware below it, the URL resolver and the view run.
+
+    A copy exists only for an address whose view answered 200 through cache_public_page
+    to a reader without a session, so what those steps would decide for it is already
+    decided: the address resolves, needs no redirect and holds no NUL character, and no
+    session, CSRF cookie or message comes into the answer. The middleware above it (the
+    security headers, HEAD, ETag and 304) treats a copy like any other answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _cacheable(request) and _listening_for_changes() is not None:
+            page = near_cache.get(_page_key(request))
+            if page and timezone.now().timestamp() < page["valid_until"]:
+                return _marked_for_proxy(request, _served(page))
+        return self.get_response(request)
+
+
 def _served(page: dict) -> HttpResponse:
-    return HttpResponse(page["content"], content_type=page["content_type"])
+    response = HttpResponse(page["content"], headers=page["headers"])
+    response.headers["Content-Length"] = str(len(page["content"]))
+    return response
 
 
 def _listening_for_changes() -> int | None:
@@ -164,16 +189,22 @@ def kept_by_proxy(view):
 
     @wraps(view)
     def marked_view(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if (
-            _public_request(request)
-            and response.status_code == 200
-            and not response.has_header("Cache-Control")
-        ):
-            response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
-        return response
+        return _marked_for_proxy(request, view(request, *args, **kwargs))
 
     return marked_view
+
+
+def _marked_for_proxy(request, response):
+    # Signed-in readers see other pages (drafts, banners): whatever caches the answer on
+    # the way must tell readers apart by their cookies.
+    patch_vary_headers(response, ["Cookie"])
+    if (
+        _public_request(request)
+        and response.status_code == 200
+        and not response.has_header("Cache-Control")
+    ):
+        response.headers["X-Accel-Expires"] = f"@{int(time.time())}"
+    return response
 
 
 def _public_request(request) -> bool:
@@ -190,7 +221,8 @@ def _cacheable(request) -> bool:
 
 def _page_key(request) -> str:
     address = f"{request.get_host()}{request.get_full_path()}"
-    return f"pages:{hashlib.sha256(address.encode()).hexdigest()}"
+    # "2": pages kept with their headers, not those kept with their type alone.
+    return f"pages:2:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def _first_generation() -> int:

@@ -6,10 +6,12 @@ import uuid
 import pytest
 from django.core.cache import caches
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posts import caching
 from posts.near_cache import NearCache
+from tests.test_page_cache import without_proxy_mark
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +160,56 @@ def test_no_copies_are_kept_when_the_setting_says_none(
     for _ in range(3):
         assert "From Redis" in client.get(HOME).text
     assert len(redis_reads) == 3
+
+
+@pytest.mark.parametrize(
+    "address",
+    [HOME, "/posts/headers/", "/tags/kept/", "/feeds/atom.xml", "/sitemap.xml", "year archive"],
+)
+def test_a_copy_is_answered_with_the_headers_of_the_rendered_page(
+    client, make_post, shared_cache, redis_reads, address
+):
+    post = make_post(title="Headers", slug="headers", tags=["Kept"])
+    if address == "year archive":  # a class-based view: its answer is rendered after it
+        address = reverse("posts:archive-year", kwargs={"year": post.published_at.year})
+    rendered = client.get(address)
+    redis_reads.clear()
+    copy = client.get(address)
+    assert redis_reads == []  # answered from the copy
+    assert copy.content == rendered.content
+    assert without_proxy_mark(copy) == without_proxy_mark(rendered)
+    assert copy["X-Accel-Expires"].startswith("@")
+    assert copy["Vary"] == "Cookie"
+    assert int(copy["Content-Length"]) == len(copy.content)
+
+
+def test_a_signed_in_reader_is_never_answered_from_a_copy(client, make_post, shared_cache, staff):
+    post = make_post()
+    for _ in range(2):
+        assert 'href="/admin/"' not in client.get(post.get_absolute_url()).text
+    client.force_login(staff)
+    assert 'href="/admin/"' in client.get(post.get_absolute_url()).text
+
+
+def test_head_and_conditional_requests_are_answered_from_a_copy(
+    client, make_post, shared_cache, redis_reads
+):
+    make_post()
+    rendered = client.get(HOME)
+    redis_reads.clear()
+    head = client.head(HOME)
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(rendered.content))
+    unchanged = client.get(HOME, headers={"If-None-Match": rendered["ETag"]})
+    assert unchanged.status_code == 304
+    assert redis_reads == []
+
+
+def test_an_address_with_other_query_parameters_is_never_answered_from_a_copy(
+    client, make_post, shared_cache, redis_reads
+):
+    make_post()
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{HOME}?utm_source=feed").status_code == 200
+    assert len(queries) > 0  # rendered

@@ -130,3 +130,19 @@ def test_page_caching_is_off_without_a_shared_cache():
         "MARKUP_PAGE_CACHE_SECONDS", DJANGO_SECRET_KEY=STRONG_KEY, REDIS_URL="redis://r:6379/0"
     )
     assert with_redis == {"MARKUP_PAGE_CACHE_SECONDS": 300}
+
+
+@pytest.mark.parametrize("address", ["/feeds/atom.xml", "/sitemap.xml", "/"])
+def test_a_cached_page_keeps_the_headers_its_view_gave(client, make_post, address):
+    make_post()
+    rendered = client.get(address)
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get(address)
+    assert len(queries) == 0
+    assert cached.content == rendered.content
+    assert without_proxy_mark(cached) == without_proxy_mark(rendered)
+
+
+def without_proxy_mark(response) -> dict:
+    """The headers but X-Accel-Expires, which names the second the answer was made in."""
+    return {name: value for name, value in response.items() if name != "X-Accel-Expires"}
