@@ -253,22 +253,41 @@ def remembered(name: str, compute):
     For what pages need but cannot cache whole, such as the number of posts in a list:
     like a page, the value is forgotten at any change and at the next publication.
     """
-    if not remembering():
-        return compute()
     key = f"remembered:{name}"
+    return _remembered_at(key, lambda: {key: compute()})
+
+
+def remembered_item(name: str, index: int, compute_items):
+    """``compute_items()[index]`` (None past its end), remembered as remembered() does but
+    item by item, so that a request reads one item of a list however long it grows."""
+    return _remembered_at(
+        f"remembered:{name}:{index}",
+        lambda: {
+            f"remembered:{name}:{number}": item for number, item in enumerate(compute_items())
+        },
+    )
+
+
+def _remembered_at(key: str, compute):
+    """The value at ``key`` of the entries ``compute()`` gives, all of them kept at once."""
+    if not remembering():
+        return compute().get(key)
     found = _quietly(cache.get_many, [GENERATION_KEY, key])
     if found is None:
-        return compute()
+        return compute().get(key)
     generation = found.get(GENERATION_KEY) or _quietly(_first_generation)
     entry, now = found.get(key), timezone.now().timestamp()
     if entry and entry["generation"] == generation and now < entry["valid_until"]:
         return entry["value"]
-    value = compute()
+    values = compute()
     timeout = _seconds_until_next_publication(REMEMBER_SECONDS)
     if generation is not None and timeout > 0:
-        entry = {"value": value, "generation": generation, "valid_until": now + timeout}
-        _quietly(cache.set, key, entry, timeout)
-    return value
+        entries = {
+            name: {"value": value, "generation": generation, "valid_until": now + timeout}
+            for name, value in values.items()
+        }
+        _quietly(cache.set_many, entries, timeout)
+    return values.get(key)
 
 
 def _seconds_until_next_publication(longest: int) -> int:

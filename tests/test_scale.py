@@ -166,6 +166,36 @@ def test_a_deep_page_makes_a_fixed_number_of_queries_once_remembered(
     deep_page_queries(30)
 
 
+def test_a_deep_page_reads_its_one_bookmark_from_the_cache(client, tied_posts, remembering):
+    class ReadsKept:
+        """The shared cache, keeping every value it answers with."""
+
+        def __init__(self, cache):
+            self.cache, self.values = cache, []
+
+        def get_many(self, keys):
+            found = self.cache.get_many(keys)
+            self.values += [entry["value"] for entry in found.values() if isinstance(entry, dict)]
+            return found
+
+        def __getattr__(self, name):
+            return getattr(self.cache, name)
+
+    client.get(HOME, {"page": 6})  # every bookmark is remembered now
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(caching, "cache", reads := ReadsKept(caching.cache))
+        assert titles_of(client.get(HOME, {"page": 6})) == expected_order(tied_posts)[15:]
+
+    def is_bookmark(value) -> bool:
+        return isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], datetime)
+
+    twelfth = Post.objects.in_list_order().values_list("published_at", "created_at", "pk")[11]
+    assert [value for value in reads.values if is_bookmark(value)] == [twelfth]
+    assert not any(
+        isinstance(value, list) and any(map(is_bookmark, value)) for value in reads.values
+    )
+
+
 def test_search_ranks_only_the_newest_matches(client, make_post, monkeypatch):
     monkeypatch.setattr(search, "RANKED_MATCHES", 3)
     monkeypatch.setattr(views, "RANKED_MATCHES", 3)
