@@ -6,7 +6,7 @@ second. ``PostPaginator`` keeps ``?page=N`` and its order, and instead
 
 - remembers the count until content changes (``posts.caching.remembered``);
 - reaches deep pages from *bookmarks*: the sort key of every BOOKMARK_EVERY-th post of the
-  list, worked out in one query and remembered likewise, so a page walks at most
+  list, worked out in one query and each remembered on its own, so a page walks at most
   BOOKMARK_EVERY posts of its list from the nearest one (keyset pagination). A tag's list
   walks the index of all posts for them: a tag on one post in 13 reads up to 1,300;
 - walks those entries on an index holding the sort key, and loads only the page's
